@@ -1,0 +1,161 @@
+"""The audit log table and ``record()``, the one writer of audit entries.
+
+``record()`` appends in the caller's transaction: the state change and its entry
+commit together or not at all. Appends are serialized so that ``seq`` stays
+gap-free and ``prev`` always names the real head:
+- PostgreSQL: ``pg_advisory_xact_lock`` taken right before reading the head, held
+  until the transaction ends; under READ COMMITTED the head read after the lock
+  sees every earlier commit (under REPEATABLE READ it would not; see ARCHITECTURE).
+- SQLite: the transaction runs as ``BEGIN IMMEDIATE`` (:func:`govern.db.begin_write`),
+  so only one writer at a time holds it.
+The database itself refuses UPDATE and DELETE on the table and refuses an insert
+that does not continue the head (triggers in the migration).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..db import utcnow
+from ..extensions import db
+from . import canonical
+
+#: Key of the PostgreSQL advisory lock that serializes appends ("govern-audit").
+ADVISORY_LOCK_KEY = 0x676F7665726E
+GENESIS_PREV = "0" * 64
+ENTRY_VERSION = 1
+
+
+class AuditEntry(db.Model):
+    __tablename__ = "audit_entry"
+
+    #: Gap-free sequence number, 1 for the first entry.
+    seq: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
+    #: The exact canonical bytes that were hashed; the other columns are copies for searching.
+    body: Mapped[bytes] = mapped_column(sa.LargeBinary, nullable=False)
+    #: SHA-256(0x00 ‖ body), hex: the Merkle leaf hash, and the next entry's ``prev``.
+    hash: Mapped[str] = mapped_column(sa.String(64), nullable=False, unique=True)
+    #: The previous entry's hash (64 zeros for the first).
+    prev: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    #: When it was appended (UTC), as in the body.
+    ts: Mapped[dt.datetime] = mapped_column(nullable=False, index=True)
+    #: Who did it: "account:<id>", or "system" for commands and schedulers.
+    actor: Mapped[str] = mapped_column(sa.String(64), nullable=False, index=True)
+    #: What happened, dotted: "member.approved", "tier.created" ...
+    type: Mapped[str] = mapped_column(sa.String(64), nullable=False, index=True)
+    #: What it happened to: "member:12", "tier:3" ..., or None.
+    subject: Mapped[str | None] = mapped_column(sa.String(64), index=True)
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return canonical.decode(self.body)["data"]
+
+    @property
+    def subject_kind(self) -> str | None:
+        return self.subject.split(":", 1)[0] if self.subject else None
+
+
+def leaf_hash(body: bytes) -> str:
+    return hashlib.sha256(b"\x00" + body).hexdigest()
+
+
+def format_ts(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _lock_head(session: Any) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": ADVISORY_LOCK_KEY})
+
+
+def record(
+    type: str,
+    *,
+    actor: Any = None,
+    subject: str | None = None,
+    data: Mapping[str, Any] | None = None,
+    session: Any = None,
+) -> AuditEntry:
+    """Append one entry to the record, in the current transaction, and return it.
+
+    ``actor`` is an account (anything with an ``id``), a string such as "system",
+    or None for "system". ``data`` must be canonical JSON (no floats, no huge
+    integers); it references members and accounts by id, never by name or e-mail.
+    """
+    session = session or db.session
+    if actor is None:
+        actor_ref = "system"
+    elif isinstance(actor, str):
+        actor_ref = actor
+    else:
+        actor_ref = f"account:{actor.id}"
+    _lock_head(session)
+    head = session.execute(sa.select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)).first()
+    seq, prev = (head.seq + 1, head.hash) if head else (1, GENESIS_PREV)
+    now = utcnow()
+    body = canonical.encode(
+        {
+            "v": ENTRY_VERSION,
+            "seq": seq,
+            "prev": prev,
+            "ts": format_ts(now),
+            "actor": actor_ref,
+            "type": type,
+            "subject": subject,
+            "data": dict(data or {}),
+        }
+    )
+    entry = AuditEntry(
+        seq=seq, body=body, hash=leaf_hash(body), prev=prev, ts=now, actor=actor_ref, type=type, subject=subject
+    )
+    session.add(entry)
+    session.flush([entry])
+    return entry
+
+
+def verify_chain(session: Any, batch: int = 5000) -> tuple[int, int | None, str]:
+    """Replay the chain from the database.
+
+    Returns (entries checked, first bad seq or None, reason).
+    """
+    expected_seq, prev = 1, GENESIS_PREV
+    last = 0
+    while True:
+        rows = session.execute(
+            sa.select(AuditEntry).where(AuditEntry.seq > last).order_by(AuditEntry.seq).limit(batch)
+        ).scalars()
+        rows = list(rows)
+        if not rows:
+            return expected_seq - 1, None, "ok"
+        for row in rows:
+            problem = _check_row(row, expected_seq, prev)
+            if problem:
+                return expected_seq - 1, row.seq, problem
+            prev = row.hash
+            expected_seq += 1
+            last = row.seq
+        session.expunge_all()
+
+
+def _check_row(row: AuditEntry, expected_seq: int, prev: str) -> str | None:
+    if row.seq != expected_seq:
+        return f"expected entry {expected_seq}, found {row.seq} (an entry is missing or out of order)"
+    try:
+        body = canonical.decode(row.body)
+    except (ValueError, canonical.NotCanonical) as exc:
+        return f"the body is not canonical JSON: {exc}"
+    if body.get("v") != ENTRY_VERSION or body.get("seq") != row.seq:
+        return "the body's version or sequence number does not match"
+    if body.get("prev") != prev or row.prev != prev:
+        return "the link to the previous entry is broken"
+    if leaf_hash(row.body) != row.hash:
+        return "the stored hash does not match the body"
+    if (body.get("type"), body.get("subject"), body.get("actor")) != (row.type, row.subject, row.actor):
+        return "the searchable columns do not match the body"
+    return None

@@ -1,0 +1,1 @@
+"""Tiers, members, accounts, roles and sign-in."""
