@@ -41,6 +41,7 @@ class Config:
 
     #: Argon2id cost; tests lower it, production keeps the library's defaults.
     ARGON2_TIME_COST = 3
+    ARGON2_PARALLELISM = 4
     ARGON2_MEMORY_COST = 65536
     #: Failed sign-ins allowed per e-mail address (and 4x that per IP) within the window.
     LOGIN_MAX_FAILURES = 5
@@ -67,7 +68,8 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     ARGON2_TIME_COST = 1
-    ARGON2_MEMORY_COST = 8
+    ARGON2_MEMORY_COST = 64
+    ARGON2_PARALLELISM = 1
 
 
 class ProductionConfig(Config):

@@ -34,7 +34,7 @@ def _load_account(key: str) -> Account | None:
     try:
         account_id, token = key.split(":", 1)
         account = db.session.get(Account, int(account_id))
-    except (ValueError, sa.exc.SQLAlchemyError):
+    except ValueError:
         return None
     # A changed password invalidates every session and remember-me cookie of the account.
     if account is None or account.session_token != token:

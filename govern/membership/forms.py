@@ -27,6 +27,18 @@ def neighbourhood_choices() -> list[tuple[str, str]]:
     return [(key, names[key]) for key in NEIGHBOURHOODS]
 
 
+def _strip(value: str | None) -> str | None:
+    return value.strip() if isinstance(value, str) else value
+
+
+def int_or_none(value: object) -> int | None:
+    """Coerce a select's value; a tampered, non-numeric value becomes None and the service refuses it."""
+    try:
+        return int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return None
+
+
 def _required(message: str | None = None) -> InputRequired:
     return InputRequired(message=message or _l("Please fill this in."))
 
@@ -43,31 +55,34 @@ _email = [
 
 
 class ApplyForm(FlaskForm):
+    # Choices are checked by the service, with messages of our own (not WTForms' "Not a valid choice").
     kind = RadioField(
         _l("I join as"),
         choices=[("person", _l("a resident (a person)")), ("organisation", _l("an initiative or organisation"))],
         validators=[_required(_l("Choose whether you join as a person or as an organisation."))],
     )
-    name = StringField(_l("Name"), validators=[_required(_l("Fill in a name.")), _max(120)])
-    email = EmailField(_l("E-mail address"), validators=_email)
+    name = StringField(_l("Name"), validators=[_required(_l("Fill in a name.")), _max(120)], filters=[_strip])
+    email = EmailField(_l("E-mail address"), validators=_email, filters=[_strip])
     password = PasswordField(_l("Password"), validators=[_required(_l("Choose a password.")), _max(200)])
     password_confirm = PasswordField(
         _l("Password again"),
         validators=[_required(_l("Type your password again.")), EqualTo("password", message=_l("The two passwords are not the same."))],
     )
-    neighbourhood = SelectField(_l("Neighbourhood"), validators=[_required(_l("Choose your neighbourhood from the list."))])
-    tier = SelectField(_l("How do you want to take part?"), coerce=int, validate_choice=False)
+    neighbourhood = SelectField(
+        _l("Neighbourhood"), validators=[_required(_l("Choose your neighbourhood from the list."))], validate_choice=False
+    )
+    tier = SelectField(_l("How do you want to take part?"), coerce=int_or_none, validate_choice=False)
     description = TextAreaField(_l("Tell us briefly who you are (optional)"), validators=[Optional(), _max(2000)])
 
 
 class SignInForm(FlaskForm):
-    email = EmailField(_l("E-mail address"), validators=_email)
+    email = EmailField(_l("E-mail address"), validators=_email, filters=[_strip])
     password = PasswordField(_l("Password"), validators=[_required(_l("Fill in your password.")), _max(200)])
     remember = BooleanField(_l("Stay signed in on this device"))
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = EmailField(_l("E-mail address"), validators=_email)
+    email = EmailField(_l("E-mail address"), validators=_email, filters=[_strip])
 
 
 class ResetPasswordForm(FlaskForm):
@@ -93,13 +108,15 @@ class LanguageSettingForm(FlaskForm):
 
 class ProfileForm(FlaskForm):
     description = TextAreaField(_l("About us"), validators=[Optional(), _max(2000)])
-    neighbourhood = SelectField(_l("Neighbourhood"), validators=[_required(_l("Choose your neighbourhood from the list."))])
+    neighbourhood = SelectField(
+        _l("Neighbourhood"), validators=[_required(_l("Choose your neighbourhood from the list."))], validate_choice=False
+    )
     listed = BooleanField(_l("Show us in the member list"))
 
 
 class DelegateForm(FlaskForm):
     display_name = StringField(_l("Name of the person"), validators=[_required(_l("Fill in a name.")), _max(120)])
-    email = EmailField(_l("Their e-mail address"), validators=_email)
+    email = EmailField(_l("Their e-mail address"), validators=_email, filters=[_strip])
 
 
 _reason = TextAreaField(
@@ -110,7 +127,7 @@ _reason = TextAreaField(
 
 
 class DecisionForm(FlaskForm):
-    tier = SelectField(_l("Level"), coerce=int, validate_choice=False)
+    tier = SelectField(_l("Level"), coerce=int_or_none, validate_choice=False)
     reason = _reason
 
 
@@ -125,7 +142,7 @@ class MemberActionForm(FlaskForm):
         ],
         validators=[_required(_l("Choose what you want to do."))],
     )
-    tier = SelectField(_l("New level"), coerce=int, validate_choice=False)
+    tier = SelectField(_l("New level"), coerce=int_or_none, validate_choice=False)
     reason = _reason
 
 

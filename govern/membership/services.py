@@ -53,8 +53,8 @@ def _email_taken(email: str) -> bool:
     return db.session.scalar(sa.select(sa.func.count()).where(Account.email == email)) > 0
 
 
-def _tier(tier_id: int, *, for_application: bool = False) -> Tier:
-    tier = db.session.get(Tier, tier_id)
+def _tier(tier_id: int | None, *, for_application: bool = False) -> Tier:
+    tier = db.session.get(Tier, tier_id) if isinstance(tier_id, int) else None
     if tier is None or (for_application and not tier.open_for_applications):
         raise ServiceError(_l("Choose one of the participation levels in the list."), "tier")
     return tier
