@@ -34,7 +34,10 @@ def audit_verify() -> None:
     """Replay the hash chain from the database; exit 1 naming the first bad entry."""
     from .audit.log import verify_chain
 
-    checked, bad, reason = verify_chain(db.session)
+    try:
+        checked, bad, reason = verify_chain(db.session)
+    finally:
+        db.session.remove()
     if bad is None:
         click.echo(f"OK: {checked} entries, the chain is intact.")
         return

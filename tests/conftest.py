@@ -48,6 +48,7 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     with app.app_context():
         dbsupport.reset_and_migrate(app)
     yield app
+    dbsupport.dispose(app)
 
 
 class TestSession(scoped_session):  # type: ignore[type-arg]
