@@ -24,17 +24,19 @@ translations: $(VENV)/.base
 run: translations
 	mkdir -p instance
 	$(FLASK) db upgrade
+	$(FLASK) audit keygen --if-missing
 	$(FLASK) demo --if-empty
+	$(FLASK) audit checkpoint --reason start >/dev/null
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 ## Run the whole suite (set TEST_DATABASE_URL to run it on PostgreSQL).
 test: $(VENV)/.dev translations
-	@if [ ! -f node_modules/axe-core/axe.min.js ] && command -v npm >/dev/null 2>&1; then npm install --silent --no-audit --no-fund || true; fi
+	@if [ ! -f tests/browser/node_modules/axe-core/axe.min.js ] && command -v npm >/dev/null 2>&1; then npm install --prefix tests/browser --silent --no-audit --no-fund || true; fi
 	$(PY) -m pytest
 
 ## Extract the strings to translate and merge them into the catalogues.
 messages: $(VENV)/.base
-	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o govern/translations/messages.pot .
+	$(VENV)/bin/pybabel extract -F govern/translations/babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o govern/translations/messages.pot .
 	$(VENV)/bin/pybabel update -i govern/translations/messages.pot -d govern/translations --no-fuzzy-matching
 
 clean:

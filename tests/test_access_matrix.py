@@ -83,6 +83,12 @@ MATRIX: dict[str, tuple[str, str, Any, dict[str, Any] | None]] = {
     "board.edit_tier": ("GET", "/board/tiers/{tier}", board_only, None),
     "audit.index": ("GET", "/audit", public, None),
     "audit.entry": ("GET", "/audit/{entry}", public, None),
+    "audit.checkpoint_list": ("GET", "/audit/checkpoints", public, None),
+    "audit.checkpoint_note": ("GET", "/audit/checkpoints/{checkpoint}.note", public, None),
+    "audit.latest_note": ("GET", "/audit/checkpoints/latest.note", public, None),
+    "audit.make_checkpoint": ("POST", "/audit/checkpoints", lambda p: {"anonymous": 302, "board": 302}.get(p, 403), {}),
+    "audit.public_key": ("GET", "/audit/public-key.txt", public, None),
+    "audit.about": ("GET", "/audit/about", public, None),
 }
 
 
@@ -104,7 +110,12 @@ def people(db: Any, tiers: dict[str, Any], make_account: Any) -> dict[str, Any]:
     }
     other = make_account(kind=MemberKind.ORGANISATION, name="Ander Initiatief")
     entry = services.create_tier(by=accounts["board"], slug="extra", name_nl="Extra", name_en="Extra")
-    return {"accounts": accounts, "other": other, "tier": tiers["lid"], "entry_tier": entry}
+    from govern.audit.checkpoints import key_path, create_key, make_checkpoint
+
+    if not key_path().exists():
+        create_key()
+    checkpoint = make_checkpoint(reason="test")
+    return {"accounts": accounts, "other": other, "tier": tiers["lid"], "entry_tier": entry, "checkpoint": checkpoint}
 
 
 def test_every_route_is_in_the_matrix(app: Any) -> None:
@@ -131,6 +142,7 @@ def test_access_matrix(app: Any, client: Any, auth: Any, people: dict[str, Any],
             other_account=people["other"].id,
             tier=people["tier"].id,
             entry=public_entry,
+            checkpoint=people["checkpoint"].size,
         )
         if method == "GET":
             response = client.get(url)

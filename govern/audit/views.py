@@ -6,12 +6,16 @@ import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
 
-from ..access import has_role
+from ..access import has_role, require_role
 from ..extensions import db
+from ..services import ServiceError
 from ..membership.models import Role
-from . import canonical
+from . import canonical, checkpoints
+from .checkpoints import AuditCheckpoint
 from .log import AuditEntry
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -72,6 +76,7 @@ def index() -> str:
         entries=rows,
         more=more,
         older_url=older_url,
+        checkpoint=checkpoints.latest_checkpoint(),
         filters=filters,
         start=args.get("from") or "",
         until=args.get("until") or "",
@@ -85,4 +90,64 @@ def entry(seq: int) -> str:
     if is_private(row) and not may_see_all():
         abort(404)
     body = canonical.decode(row.body)
-    return render_template("audit/entry.html", entry=row, body=body, body_text=row.body.decode("utf-8"))
+    latest = checkpoints.latest_checkpoint()
+    proof = None
+    if latest is not None and row.seq <= latest.size:
+        from .merkle import ProofError, verify_inclusion
+
+        path = checkpoints.inclusion_proof(row.seq - 1, latest.size)
+        try:
+            verify_inclusion(row.seq - 1, latest.size, bytes.fromhex(row.hash), path, bytes.fromhex(latest.root))
+            holds = True
+        except ProofError:
+            holds = False
+        proof = {"checkpoint": latest, "path": [h.hex() for h in path], "holds": holds}
+    return render_template(
+        "audit/entry.html", entry=row, body=body, body_text=row.body.decode("utf-8"), proof=proof
+    )
+
+
+@bp.get("/checkpoints")
+def checkpoint_list() -> str:
+    rows = db.session.scalars(sa.select(AuditCheckpoint).order_by(AuditCheckpoint.size.desc()).limit(200)).all()
+    return render_template("audit/checkpoints.html", checkpoints=rows, public_key=checkpoints.public_key())
+
+
+@bp.get("/checkpoints/<int:size>.note")
+def checkpoint_note(size: int) -> Response:
+    row = db.get_or_404(AuditCheckpoint, size)
+    return Response(row.note, mimetype="text/plain", headers={"Content-Disposition": f"inline; filename={size}.note"})
+
+
+@bp.get("/checkpoints/latest.note")
+def latest_note() -> Response:
+    row = checkpoints.latest_checkpoint()
+    if row is None:
+        abort(404)
+    return Response(row.note, mimetype="text/plain")
+
+
+@bp.post("/checkpoints")
+@require_role(Role.BOARD)
+def make_checkpoint() -> Response:
+    try:
+        row = checkpoints.make_checkpoint(by=current_user, reason="board")
+    except ServiceError as error:
+        flash(error.message, "error")
+    else:
+        if row is not None:
+            flash(_("Checkpoint made: entries 1 to %(size)s are signed.", size=row.size), "success")
+    return redirect(url_for("audit.checkpoint_list"))
+
+
+@bp.get("/public-key.txt")
+def public_key() -> Response:
+    key = checkpoints.public_key()
+    if key is None:
+        abort(404)
+    return Response(key + "\n", mimetype="text/plain")
+
+
+@bp.get("/about")
+def about() -> str:
+    return render_template("audit/about.html", public_key=checkpoints.public_key())

@@ -69,3 +69,16 @@ class Outcome:
 
     def to_json(self) -> bytes:
         return canonical_json(self.to_dict())
+
+
+class ParameterError(ValueError):
+    """A rule was called with a missing or invalid parameter."""
+
+
+def decimal_str(units: int, digits: int) -> str:
+    """``units`` in 10**-digits as an exact decimal string: decimal_str(123456, 5) == "1.23456"."""
+    if digits == 0:
+        return str(units)
+    sign = "-" if units < 0 else ""
+    q, r = divmod(abs(units), 10**digits)
+    return f"{sign}{q}.{r:0{digits}d}"
