@@ -25,8 +25,9 @@ had to be broken is recorded in the outcome.
 Speed. Equal Shares is counted over *budget classes* instead of voters: all
 voters holding the same amount form one class, a project's supporters are
 summarised as {class: voters} (counted at C speed over a per-project list of
-voters that shrinks to those with money left), and money is exact integer
-numerators over one common denominator. add1 needs one full count per raise of
+voters that shrinks to those with money left; with numpy, for large approval
+counts, as arrays), and money is exact integer numerators over one common
+denominator, never floats. add1 needs one full count per raise of
 the endowment (the outcome is not monotone in it, so none may be skipped); the
 counts share the prepared instance and a count is abandoned as soon as it
 overspends. bench/_tally_pb.py measures this against pabutools.
@@ -45,6 +46,15 @@ from typing import Any
 from .outcome import Outcome, ParameterError
 from .pabulib import PBInstance
 from .tiebreak import TieBreak, ballot_seed
+
+try:  # numpy makes large counts fast; the pure-Python count gives the same result.
+    import numpy as _np
+except ImportError:  # pragma: no cover - exercised where numpy is absent
+    _np = None
+
+#: Keep Equal Shares' voter bookkeeping in numpy arrays from this many voters on
+#: (approval-like ballots only, and when numpy is there). Money stays exact Python ints.
+NUMPY_MIN_VOTERS = 2000
 
 __all__ = ["COMPLETIONS", "UTILITIES", "greedy", "mes", "tie_order"]
 
@@ -97,6 +107,7 @@ class _Prepared:
     points_lcm: int = 1
     _seed: str | None = None
     _voters: dict[int, tuple[list[int], bool]] = field(default_factory=dict)
+    _arrays: dict[int, tuple[Any, bool]] = field(default_factory=dict)
     tie_break: TieBreak = field(default_factory=TieBreak)
 
     @classmethod
@@ -122,6 +133,14 @@ class _Prepared:
         points = {x for ws in weights if ws is not None for x in ws}
         return cls(inst, budget, inst.costs, inst.projects, support, mult, supp, weights, sum(mult),
                    points_lcm=lcm(*points) if points else 1, tie_break=tie_break)
+
+    def voters_array(self, j: int) -> tuple[Any, bool]:
+        """:meth:`voters_of` as a numpy array."""
+        cached = self._arrays.get(j)
+        if cached is None:
+            voters, per_voter = self.voters_of(j)
+            cached = self._arrays[j] = (_np.array(voters, dtype=_np.int64), per_voter)
+        return cached
 
     def voters_of(self, j: int) -> tuple[list[int], bool]:
         """The supporters of j, one entry per voter (a ballot cast k times is listed k times),
@@ -347,7 +366,13 @@ def _mes_fixed(prep: _Prepared, endowment: Fraction, utility: str, *, detail: bo
     ep: list[int] = [0, 0]  # the epoch of each class
     fac: list[int] = [1]  # per epoch: current D // that epoch's D
     dens: list[int] = [D]  # per epoch: its D
-    cls = [1 if start > 0 else 0] * len(mult)
+    # Per distinct ballot: its class. numpy arrays for large approval-like counts.
+    np_on = _np is not None and prep.n >= NUMPY_MIN_VOTERS and all(ws is None for ws in supw)
+    if np_on:
+        cls: Any = _np.full(len(mult), 1 if start > 0 else 0, dtype=_np.int64)
+        mult_np = _np.array(mult, dtype=_np.int64)
+    else:
+        cls = [1 if start > 0 else 0] * len(mult)
     alive: list[list[Any] | None] = [None] * m  # per project: supporters that still have money (lazy)
     per_voter = [True] * m  # alive[j] lists voters (True) or distinct ballots (False)
     unit = [Fraction(c) if utility == "cost" else Fraction(1) for c in costs]
@@ -370,6 +395,21 @@ def _mes_fixed(prep: _Prepared, endowment: Fraction, utility: str, *, detail: bo
     def summarise(j: int) -> list[tuple[int, int, int, int]]:
         """(money as numerator over D, class, points, voters) over the supporters of j that have money left."""
         ws = supw[j]
+        if np_on:
+            voters = alive[j]
+            if voters is None:
+                voters, per_voter[j] = prep.voters_array(j)
+            ids = cls[voters]
+            if per_voter[j]:
+                counts = _np.bincount(ids)
+            else:
+                counts = _np.zeros(len(val), dtype=_np.int64)
+                _np.add.at(counts, ids, mult_np[voters])
+            if len(counts) and counts[0]:
+                voters = voters[ids != 0]
+            alive[j] = voters
+            nz = _np.flatnonzero(counts)
+            return [(val[c] * fac[ep[c]], c, 1, k) for c, k in zip(nz.tolist(), counts[nz].tolist()) if c]
         if ws is None:
             # One entry per voter: counting runs at C speed, and the list shrinks
             # to the supporters with money left.
@@ -492,7 +532,12 @@ def _mes_fixed(prep: _Prepared, endowment: Fraction, utility: str, *, detail: bo
                 ep.append(epoch)
             newc[(c, w)] = idx
         ws = supw[win]
-        if ws is None:
+        if np_on:
+            voters = alive[win]
+            mapping = _np.arange(len(val), dtype=_np.int64)
+            mapping[list(c for c, _ in newc)] = list(newc.values())
+            cls[voters] = mapping[cls[voters]]
+        elif ws is None:
             by_class = {c: i for (c, _), i in newc.items()}
             voters = alive[win] or []
             ids = list(map(cls.__getitem__, voters))

@@ -312,3 +312,31 @@ def test_outcome_params_recount_to_the_same_bytes() -> None:
     ):
         again = run(out.rule, profile, out.to_dict()["params"], costs=costs, budget=90)
         assert again.to_json() == out.to_json()
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(inst=instances(), utility=st.sampled_from(["cost", "cardinality"]))
+def test_numpy_and_pure_counts_agree(inst: PBInstance, utility: str) -> None:
+    np = pytest.importorskip("numpy")
+    assert np is not None
+    from govern.tally import budgeting
+
+    saved = budgeting.NUMPY_MIN_VOTERS
+    outs = []
+    try:
+        for threshold in (0, 10**18):  # numpy always, numpy never
+            budgeting.NUMPY_MIN_VOTERS = threshold
+            outs.append([mes(inst, utility=utility, completion=c).to_json() for c in ("none", "add1-greedy")])
+    finally:
+        budgeting.NUMPY_MIN_VOTERS = saved
+    assert outs[0] == outs[1]
+
+
+def test_numpy_and_pure_counts_agree_on_real_data(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("numpy")
+    from govern.tally import budgeting
+
+    inst = real(data_dir, "Poland_Wieliczka_2023_Green_Budget.pb")
+    fast = mes(inst, completion="none", comparison=True).to_json()
+    monkeypatch.setattr(budgeting, "NUMPY_MIN_VOTERS", 10**18)
+    assert mes(inst, completion="none", comparison=True).to_json() == fast

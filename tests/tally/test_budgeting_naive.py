@@ -77,11 +77,16 @@ def naive_add1(inst: PBInstance, utility: str, rank: dict[int, int]) -> list[int
     return out
 
 
-def naive_greedy(inst: PBInstance, funded: list[int], rank: dict[int, int]) -> list[int]:
+def naive_greedy(inst: PBInstance, funded: list[int], rank: dict[int, int], utility: str = "cost") -> list[int]:
+    """Fill up by support (cost utility), or by support per unit of cost (cardinality)."""
     support = inst.support()
     out = list(funded)
     left = inst.budget - sum(inst.costs[j] for j in out)
-    for j in sorted(range(len(inst.projects)), key=lambda p: (-support[p], rank[p])):
+
+    def key(p: int) -> tuple[Fraction, int]:
+        return (-Fraction(support[p], inst.costs[p] if utility == "cardinality" else 1), rank[p])
+
+    for j in sorted(range(len(inst.projects)), key=key):
         if j not in out and inst.costs[j] <= left:
             out.append(j)
             left -= inst.costs[j]
@@ -97,7 +102,7 @@ def test_default_add1_matches_naive(inst: PBInstance, utility: str) -> None:
     rank = {inst.projects.index(name): r for r, name in enumerate(tie_order(inst, TieBreak()))}
     expected = naive_add1(inst, utility, rank)
     assert list(mes(inst, utility=utility, completion="add1").winners) == [inst.projects[j] for j in expected]
-    filled = naive_greedy(inst, expected, rank)
+    filled = naive_greedy(inst, expected, rank, utility)
     assert list(mes(inst, utility=utility).winners) == [inst.projects[j] for j in filled]
 
 
