@@ -317,8 +317,6 @@ def test_outcome_params_recount_to_the_same_bytes() -> None:
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(inst=instances(), utility=st.sampled_from(["cost", "cardinality"]))
 def test_numpy_and_pure_counts_agree(inst: PBInstance, utility: str) -> None:
-    np = pytest.importorskip("numpy")
-    assert np is not None
     from govern.tally import budgeting
 
     saved = budgeting.NUMPY_MIN_VOTERS
@@ -333,7 +331,6 @@ def test_numpy_and_pure_counts_agree(inst: PBInstance, utility: str) -> None:
 
 
 def test_numpy_and_pure_counts_agree_on_real_data(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    pytest.importorskip("numpy")
     from govern.tally import budgeting
 
     inst = real(data_dir, "Poland_Wieliczka_2023_Green_Budget.pb")

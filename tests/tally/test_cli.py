@@ -97,10 +97,6 @@ def test_errors_in_process(tmp_path, capsys, args, words):
 
 
 def test_budgeting_rules_from_pb_and_from_json(data_dir, tmp_path):
-    pabulib = pytest.importorskip("govern.tally.pabulib")
-    budgeting = pytest.importorskip("govern.tally.budgeting")
-    if not (hasattr(pabulib, "read_pb") and hasattr(budgeting, "greedy")):
-        pytest.skip("the budgeting part has not landed")
     res = run("greedy", data_dir / "pabulib" / "Netherlands_Assen_2024.pb")
     assert res.returncode == 0, res.stderr
     assert json.loads(res.stdout)["rule"] == "greedy" and json.loads(res.stdout)["winners"]

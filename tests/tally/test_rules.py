@@ -79,9 +79,6 @@ def test_tally_is_pure():
 
 @pytest.mark.parametrize("rule", ["greedy", "mes"])
 def test_budgeting_recount_round_trips(rule):
-    budgeting = pytest.importorskip("govern.tally.budgeting")
-    if not hasattr(budgeting, rule):
-        pytest.skip("the budgeting part has not landed")
     prof = {"format": "govern-profile", "version": 1, "candidates": ["speeltuin", "moestuin", "buurthuis"],
             "ballots": [{"ranking": [["speeltuin"], ["moestuin"]], "weight": 3}, {"ranking": ["buurthuis"], "weight": 2}],
             "costs": {"speeltuin": 40000, "moestuin": 30000, "buurthuis": 50000}}

@@ -1,6 +1,6 @@
 """Scottish STV against votekit's FastSTV (an independent WIGM implementation) on random profiles.
 
-votekit is not a project dependency: without it this test is skipped. Its transfers
+votekit is pinned in the dev extras. Its transfers
 are exact-ish floats rather than values truncated to 5 places, and it refuses ties
 unless told how to break them, so profiles where either count met a tie are left
 out (counted, and there must be enough compared ones).
@@ -9,6 +9,7 @@ out (counted, and there must be enough compared ones).
 import random
 
 import pytest
+import votekit
 
 from govern.tally import Profile, stv_scottish
 
@@ -16,7 +17,6 @@ pytestmark = pytest.mark.slow
 
 
 def test_scottish_agrees_with_votekit_fast_stv():
-    votekit = pytest.importorskip("votekit")
     from votekit.elections import FastSTV
 
     rng = random.Random(5)
