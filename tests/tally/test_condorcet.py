@@ -503,7 +503,7 @@ def test_real_election_matches_pref_voting(data_dir) -> None:
     from govern.tally.formats import read_profile
 
     path = data_dir / "preflib" / "nswla_00058-00000106_camden_2019.soi"
-    assert path.exists(), f"{path} is missing from the shared data"
+    assert path.exists(), f"{path} is missing from the shared data"  # data_dir exists, so this file must too
     profile = read_profile(path)
     assert profile.total_weight == 62772
     check_against_pref_voting(profile, TieBreak("camden"))
