@@ -36,6 +36,13 @@ def is_private(entry: AuditEntry) -> bool:
     return entry.type.startswith(PRIVATE_PREFIXES)
 
 
+def _midnight(day: dt.date) -> dt.datetime:
+    """The start of ``day`` in Amsterdam, as UTC: people filter the record by their own calendar."""
+    from zoneinfo import ZoneInfo
+
+    return dt.datetime.combine(day, dt.time(), ZoneInfo("Europe/Amsterdam")).astimezone(dt.UTC)
+
+
 def _date(value: str | None) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value) if value else None
@@ -57,10 +64,18 @@ def index() -> str:
         query = query.where(AuditEntry.subject == filters["subject"])
     if filters["actor"]:
         query = query.where(AuditEntry.actor == filters["actor"])
+    # Entries are appended in time order, so a date range is a range of sequence numbers:
+    # two lookups on the ts index, then the primary key does the rest.
     if start:
-        query = query.where(AuditEntry.ts >= dt.datetime.combine(start, dt.time(), dt.UTC))
+        first = db.session.scalar(
+            sa.select(sa.func.min(AuditEntry.seq)).where(AuditEntry.ts >= _midnight(start))
+        )
+        query = query.where(AuditEntry.seq >= (first if first is not None else 2**62))
     if until:
-        query = query.where(AuditEntry.ts < dt.datetime.combine(until + dt.timedelta(days=1), dt.time(), dt.UTC))
+        last = db.session.scalar(
+            sa.select(sa.func.max(AuditEntry.seq)).where(AuditEntry.ts < _midnight(until + dt.timedelta(days=1)))
+        )
+        query = query.where(AuditEntry.seq <= (last if last is not None else 0))
     before = args.get("before", type=int)
     if before:
         query = query.where(AuditEntry.seq < before)

@@ -34,10 +34,12 @@ def upgrade():
     sa.UniqueConstraint('hash', name=op.f('uq_audit_entry_hash'))
     )
     with op.batch_alter_table('audit_entry', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_audit_entry_actor'), ['actor'], unique=False)
-        batch_op.create_index(batch_op.f('ix_audit_entry_subject'), ['subject'], unique=False)
+        batch_op.create_index('ix_audit_entry_actor_seq', ['actor', 'seq'], unique=False)
+        batch_op.create_index('ix_audit_entry_subject_seq', ['subject', 'seq'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_entry_ts'), ['ts'], unique=False)
-        batch_op.create_index(batch_op.f('ix_audit_entry_type'), ['type'], unique=False)
+        batch_op.create_index(
+            'ix_audit_entry_type_seq', ['type', 'seq'], unique=False, postgresql_ops={'type': 'varchar_pattern_ops'}
+        )
 
     op.create_table('sign_in_attempt',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -220,10 +222,10 @@ def downgrade():
 
     op.drop_table('sign_in_attempt')
     with op.batch_alter_table('audit_entry', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_audit_entry_type'))
+        batch_op.drop_index('ix_audit_entry_type_seq')
         batch_op.drop_index(batch_op.f('ix_audit_entry_ts'))
-        batch_op.drop_index(batch_op.f('ix_audit_entry_subject'))
-        batch_op.drop_index(batch_op.f('ix_audit_entry_actor'))
+        batch_op.drop_index('ix_audit_entry_subject_seq')
+        batch_op.drop_index('ix_audit_entry_actor_seq')
 
     op.drop_table('audit_entry')
     # ### end Alembic commands ###
