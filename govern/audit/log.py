@@ -105,9 +105,13 @@ def record(
     else:
         actor_ref = f"account:{actor.id}"
     _lock_head(session)
-    head = session.execute(sa.select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)).first()
+    head = session.execute(
+        sa.select(AuditEntry.seq, AuditEntry.hash, AuditEntry.ts).order_by(AuditEntry.seq.desc()).limit(1)
+    ).first()
     seq, prev = (head.seq + 1, head.hash) if head else (1, GENESIS_PREV)
-    now = utcnow()
+    # Times never go backwards along the record (several app servers may disagree by a few
+    # milliseconds): a date range is then a range of sequence numbers.
+    now = max(utcnow(), head.ts) if head else utcnow()
     body = canonical.encode(
         {
             "v": ENTRY_VERSION,

@@ -64,16 +64,19 @@ def index() -> str:
         query = query.where(AuditEntry.subject == filters["subject"])
     if filters["actor"]:
         query = query.where(AuditEntry.actor == filters["actor"])
-    # Entries are appended in time order, so a date range is a range of sequence numbers:
-    # two lookups on the ts index, then the primary key does the rest.
+    # Entry times never go backwards (record() sees to it), so a date range is a range of
+    # sequence numbers: two lookups on the ts index, then the primary key does the rest.
     if start:
         first = db.session.scalar(
-            sa.select(sa.func.min(AuditEntry.seq)).where(AuditEntry.ts >= _midnight(start))
+            sa.select(AuditEntry.seq).where(AuditEntry.ts >= _midnight(start)).order_by(AuditEntry.ts, AuditEntry.seq).limit(1)
         )
         query = query.where(AuditEntry.seq >= (first if first is not None else 2**62))
     if until:
         last = db.session.scalar(
-            sa.select(sa.func.max(AuditEntry.seq)).where(AuditEntry.ts < _midnight(until + dt.timedelta(days=1)))
+            sa.select(AuditEntry.seq)
+            .where(AuditEntry.ts < _midnight(until + dt.timedelta(days=1)))
+            .order_by(AuditEntry.ts.desc(), AuditEntry.seq.desc())
+            .limit(1)
         )
         query = query.where(AuditEntry.seq <= (last if last is not None else 0))
     before = args.get("before", type=int)

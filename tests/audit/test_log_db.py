@@ -198,3 +198,17 @@ def test_concurrent_appends_stay_contiguous(tmp_path: Any, database_url: str) ->
                 assert len(set(pairs)) == workers * per_worker
         finally:
             dispose(app)
+
+
+def test_entry_times_never_go_backwards(db: Any, monkeypatch: Any) -> None:
+    import datetime as dt
+
+    from govern.audit import log
+
+    later, earlier = dt.datetime(2026, 5, 1, 12, 0, 1, tzinfo=dt.UTC), dt.datetime(2026, 5, 1, 12, 0, 0, tzinfo=dt.UTC)
+    clock = iter([later, earlier])  # a second app server whose clock is a second behind
+    monkeypatch.setattr(log, "utcnow", lambda: next(clock))
+    a = record("test.entry")
+    b = record("test.entry")
+    assert b.ts == a.ts == later
+    assert b"2026-05-01T12:00:01.000000Z" in b.body
