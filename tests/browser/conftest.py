@@ -84,6 +84,7 @@ def page(browser: Any) -> Iterator[Any]:
 def check_page(page: Any, name: str) -> None:
     """Save a full-page screenshot and assert axe-core finds no WCAG 2 A/AA violations."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.wait_for_load_state("load")
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
     page.add_script_tag(path=str(AXE))
     result = page.evaluate(
