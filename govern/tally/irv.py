@@ -97,7 +97,7 @@ class _PyCount:
 class _NpCount:
     """The same count over a padded matrix of ballots: one vectorized step per elimination."""
 
-    def __init__(self, n: int, orders: list[tuple[int, ...]], weights: list[int], matrix: Any = None) -> None:
+    def __init__(self, n: int, orders: list[tuple[int, ...]], weights: Any, matrix: Any = None) -> None:
         np = _np
         if matrix is not None:  # Profile.order_matrix(): checked, padded with n, read-only
             self._setup(n, matrix, weights)
@@ -112,29 +112,39 @@ class _NpCount:
             mat[np.arange(width) < lengths[:, None]] = flat
         self._setup(n, mat, weights)
 
-    def _setup(self, n: int, mat: Any, weights: list[int]) -> None:
+    def _setup(self, n: int, mat: Any, weights: Any) -> None:
         np = _np
         self.n = n
         # Positions into the flattened matrix: one gather per step instead of a 2-D fancy index.
         self.flat = mat.ravel()
-        self.w = np.asarray(weights, dtype=np.int64)
-        self.pos = np.arange(mat.shape[0], dtype=np.int64) * mat.shape[1]
+        # Weights as float64 (what bincount adds up), exact as the caller keeps the total below 2**52.
+        self.w = np.asarray(weights, dtype=np.float64)
+        self.pos = np.arange(mat.shape[0], dtype=np.intp) * mat.shape[1]
         self.top = self.flat[self.pos]
-        self.alive = np.ones(n + 1, dtype=bool)
+        self.dead = np.zeros(n + 1, dtype=bool)  # n = "exhausted" never dies
         self.votes = [int(v) for v in np.bincount(self.top, weights=self.w, minlength=n + 1)[:n]]
 
     def eliminate(self, e: int) -> tuple[list[int], int]:
         np = _np
-        self.alive[e] = False
+        flat, dead = self.flat, self.dead
+        dead[e] = True
         idx = np.flatnonzero(self.top == e)
-        flat, pos, alive = self.flat, self.pos, self.alive
-        todo = idx
-        while todo.size:
-            pos[todo] += 1
-            todo = todo[~alive[flat[pos[todo]]]]
-        newtop = flat[pos[idx]]
-        self.top[idx] = newtop
-        got = np.bincount(newtop, weights=self.w[idx], minlength=self.n + 1)
+        # Move each of these ballots on to its next candidate still alive (or to the padding n):
+        # ``at`` and ``top`` for them, and ``k``, those still on a dead candidate.
+        at = self.pos[idx]
+        at += 1
+        top = flat[at]
+        k = np.flatnonzero(dead[top])
+        while k.size:
+            ak = at[k]
+            ak += 1
+            tk = flat[ak]
+            at[k] = ak
+            top[k] = tk
+            k = k[dead[tk]]
+        self.pos[idx] = at
+        self.top[idx] = top
+        got = np.bincount(top, weights=self.w[idx], minlength=self.n + 1)
         received = [int(v) for v in got[: self.n]]
         lost = int(got[self.n])
         self.votes[e] = 0
@@ -153,12 +163,13 @@ def irv(profile: Profile, *, tie_break: TieBreak = TieBreak()) -> Outcome:
     counter: _PyCount | _NpCount
     if use_np and matrix is not None and not profile.withdrawn and bool((matrix[:, 0] < n).all()):
         # Every ballot names someone and nobody is withdrawn: count straight off the matrix.
-        weights, blank = list(profile.weights), 0
-        counter = _NpCount(n, [], weights, matrix)
+        blank = 0
+        array = profile.weight_array()
+        counter = _NpCount(n, [], profile.weights if array is None else array, matrix)
     else:
         orders, weights, blank = _orders(profile)
         counter = _NpCount(n, orders, weights) if use_np and orders else _PyCount(n, orders, weights)
-    total = sum(weights)
+        total = sum(weights)
     continuing = [c for c in range(n) if c not in profile.withdrawn]
     history: list[list[int]] = []
     ties: list[dict[str, Any]] = []

@@ -27,29 +27,43 @@ except ImportError:  # pragma: no cover
 #: From this many distinct equal-length orders on, :meth:`Profile.from_orders` checks them with numpy.
 MATRIX_MIN_BALLOTS = 2000
 
+#: From four times this many orders on, :meth:`Profile.from_orders` looks at an evenly spread sample of
+#: this many first: where under a tenth of it is distinct, the box repeats a few ballots, which a dict
+#: merges faster than the numpy path (one hash per ballot against a sort). Either way the same profile.
+MERGE_SAMPLE = 20000
+
 
 class _LazyBallots(Sequence):
     """The ballots of a large :meth:`Profile.from_orders` profile, built only when someone reads them.
 
     It behaves as the tuple of ballots it stands for (equality, hashing, indexing);
-    the fast counts never need it, as they read the orders directly.
+    the fast counts never need it, as they read the order matrix directly. The orders
+    themselves are given, or read off that matrix (rows padded with n) when first needed.
     """
 
-    __slots__ = ("_orders", "_n", "_items")
+    __slots__ = ("_orders", "_matrix", "_len", "_n", "_items")
 
-    def __init__(self, orders: tuple[tuple[int, ...], ...], n: int) -> None:
+    def __init__(self, orders: tuple[tuple[int, ...], ...] | None, n: int, matrix=None) -> None:
         self._orders = orders
+        self._matrix = matrix
+        self._len = len(orders) if orders is not None else len(matrix)
         self._n = n
         self._items: tuple[Ballot, ...] | None = None
+
+    def orders(self) -> tuple[tuple[int, ...], ...]:
+        if self._orders is None:
+            self._orders = _matrix_orders(self._matrix, self._n)
+        return self._orders
 
     def materialize(self) -> tuple[Ballot, ...]:
         if self._items is None:
             get = [(i,) for i in range(self._n)].__getitem__
-            self._items = tuple(tuple(map(get, order)) for order in self._orders)
+            with _gc_paused():
+                self._items = tuple(tuple(map(get, order)) for order in self.orders())
         return self._items
 
     def __len__(self) -> int:
-        return len(self._orders)
+        return self._len
 
     def __getitem__(self, i):  # type: ignore[override]
         return self.materialize()[i]
@@ -79,6 +93,132 @@ def _gc_paused() -> Iterator[None]:
     finally:
         if was:
             gc.enable()
+
+
+def _matrix_orders(matrix, n: int) -> tuple[tuple[int, ...], ...]:
+    """The rows of an order matrix (padded with n) as tuples of candidate indices."""
+    lengths = (matrix < n).sum(axis=1).tolist()
+    with _gc_paused():
+        return tuple(tuple(row[:k]) for row, k in zip(matrix.tolist(), lengths))
+
+
+def _few_distinct(orders: Sequence) -> bool:
+    """Whether a large box seems to repeat few ballots (see :data:`MERGE_SAMPLE`); only speed depends on it."""
+    m = len(orders)
+    if m < 4 * MERGE_SAMPLE:
+        return False
+    sample = orders[:: m // MERGE_SAMPLE]
+    try:
+        return 10 * len(set(map(tuple, sample))) < len(sample)
+    except TypeError:  # unhashable entries: the Python path says so
+        return True
+
+
+def _row_hashes(words):  # (rows, k) uint64 -> one uint64 per row
+    """A 64-bit hash of each row (multiply / xor-shift rounds), best mixed in the high bits.
+    Rows with equal hashes are compared before they are merged, so a collision costs time,
+    never a wrong count."""
+    np = _np
+    mult, shift = np.uint64(0x9E3779B97F4A7C15), np.uint64(29)
+    h = words[:, 0] * mult
+    h ^= h >> shift
+    for j in range(1, words.shape[1]):
+        h ^= words[:, j]
+        h *= mult
+        h ^= h >> shift
+    return h * mult
+
+
+def _merge_rows(words):  # -> (first index of each distinct row, in order of first appearance; its count)
+    """Identical rows of ``words`` (a (rows, k) uint64 array) merged, as dict-based merging
+    would: distinct rows in order of first appearance, with how often each occurs.
+
+    One sort of 64-bit keys: the high bits hold a hash of the row, the low bits its index,
+    so that equal rows come together, each group led by its first appearance. Neighbours
+    with equal hash bits are compared; where different rows share them, those runs alone
+    are sorted again on the rows themselves."""
+    np = _np
+    m = len(words)
+    bits = max(m - 1, 1).bit_length()
+    index_mask = np.uint64((1 << bits) - 1)
+    keys = _row_hashes(words)
+    keys &= ~index_mask
+    keys |= np.arange(m, dtype=np.uint64)
+    keys.sort()
+    order = (keys & index_mask).astype(np.intp)
+    keys >>= np.uint64(bits)  # the hash bits
+    new = np.empty(m, dtype=bool)
+    new[0] = True
+    np.not_equal(keys[1:], keys[:-1], out=new[1:])
+    same = np.flatnonzero(~new[1:])  # sorted positions i whose hash bits equal those of i + 1
+    clash = same[(words[order[same]] != words[order[same + 1]]).any(axis=1)]
+    if clash.size:  # different rows share hash bits: sort those runs by (hash, row, index)
+        run = np.cumsum(new) - 1
+        at = np.flatnonzero(np.isin(run, run[clash]))
+        sub = order[at]
+        sub = sub[np.lexsort((sub, *words[sub].T[::-1], keys[at]))]
+        order[at] = sub
+        at = at[at > 0]
+        new[at] = (words[order[at]] != words[order[at - 1]]).any(axis=1)
+    starts = np.flatnonzero(new)
+    counts = np.diff(starts, append=m)
+    firsts = order[starts]  # each group is led by its smallest index
+    count_at = np.zeros(m, dtype=np.int64)
+    count_at[firsts] = counts
+    firsts = np.flatnonzero(count_at)
+    return firsts, count_at[firsts]
+
+
+def _orders_matrix(orders: Sequence, n: int):  # -> (padded uint8 matrix of shape (rows, width + 1), lengths) | None
+    """Strict orders as one matrix, one row per order padded with n, built in a few C-level
+    passes; None when they do not all look like orders of indices below n (the caller's
+    Python path then says what is wrong). Needs n < 256: the values pass through bytes()."""
+    np = _np
+    m = len(orders)
+    try:
+        try:  # bytes() counts faster than fromiter, for orders of up to 255 entries
+            lengths = np.frombuffer(bytes(map(len, orders)), dtype=np.uint8)
+        except ValueError:
+            lengths = np.fromiter(map(len, orders), dtype=np.intp, count=m)
+        flat = bytes(chain.from_iterable(orders))  # refuses non-integers and values outside 0..255
+    except (TypeError, ValueError, OverflowError):
+        return None
+    total = len(flat)
+    if total != int(lengths.sum(dtype=np.int64)):
+        return None
+    values = np.frombuffer(flat, dtype=np.uint8)
+    if total and int(values.max()) >= n:
+        return None
+    width = int(lengths.max())
+    if width > n:  # some order repeats a candidate: no need for a matrix that wide
+        return None
+    padded = -(-(width + 1) // 8) * 8  # whole 64-bit words per row, for hashing
+    matrix = np.full((m, padded), n, dtype=np.uint8)
+    if total == m * width:
+        matrix[:, :width] = values.reshape(m, width)
+    elif total:
+        matrix[np.arange(padded, dtype=lengths.dtype) < lengths[:, None]] = values
+    return matrix, lengths
+
+
+def _repeats(matrix, lengths, n: int) -> bool:
+    """Whether some row of the order matrix (padded with n) ranks a candidate twice."""
+    np = _np
+    width = int(lengths.max()) if len(lengths) else 0
+    if width < 2:
+        return False
+    if n < 64:  # one bit per candidate: a row repeats one iff it has fewer bits than entries
+        dtype = np.uint32 if n < 32 else np.uint64
+        one = dtype(1)
+        columns = np.ascontiguousarray(matrix[:, :width].T)
+        seen = np.left_shift(one, columns[0], dtype=dtype)
+        bit = np.empty_like(seen)
+        for column in columns[1:]:
+            seen |= np.left_shift(one, column, out=bit, dtype=dtype)
+        seen &= dtype((1 << n) - 1)  # the padding's bit
+        return bool((np.bitwise_count(seen) != lengths).any())
+    ordered = np.sort(matrix[:, :width], axis=1)
+    return bool(((ordered[:, 1:] == ordered[:, :-1]) & (ordered[:, 1:] < n)).any())
 
 
 class ProfileError(ValueError):
@@ -187,6 +327,13 @@ class Profile:
     @classmethod
     def _from_orders(cls, candidates, orders, weights, *, seats, title) -> Profile:
         n = len(candidates)
+        if weights is None and _np is not None and n < 256:
+            if not isinstance(orders, (list, tuple)):
+                orders = list(orders)
+            if len(orders) >= max(MATRIX_MIN_BALLOTS, 1) and not _few_distinct(orders):
+                profile = cls._from_orders_np(candidates, orders, seats=seats, title=title)
+                if profile is not None:
+                    return profile
         counts: dict[tuple[int, ...], int]
         if weights is None:
             counts = Counter(map(tuple, orders))
@@ -238,6 +385,42 @@ class Profile:
         return profile
 
     @classmethod
+    def _from_orders_np(cls, candidates, orders, *, seats, title) -> Profile | None:
+        """:meth:`from_orders` without weights on many orders, in numpy: the orders become one
+        padded matrix, identical rows are merged by hashing and sorting, and no Python tuple is
+        built per ballot. The profile is the one the Python path builds (same ballots, in order
+        of first appearance, same weights). None when the orders are not plainly valid: the
+        Python path then reports the problem."""
+        np = _np
+        n = len(candidates)
+        built = _orders_matrix(orders, n)
+        if built is None:
+            return None
+        matrix, lengths = built
+        firsts, counts = _merge_rows(matrix.view(np.uint64))
+        lengths = lengths[firsts]
+        unique = matrix[firsts, : int(lengths.max()) + 1]
+        if _repeats(unique, lengths, n):
+            return None
+        weights = tuple(counts.tolist())
+        if len(firsts) < MATRIX_MIN_BALLOTS:  # a small box: exactly as the Python path keeps it
+            keys = tuple(tuple(orders[i]) for i in firsts.tolist())
+            if not all(type(c) is int for c in chain.from_iterable(keys)):
+                return None
+            profile = cls._trusted(tuple(candidates), _LazyBallots(keys, n).materialize(), weights,
+                                   seats=seats, title=title, counted=True)
+            object.__setattr__(profile, "_orders", keys)
+            return profile
+        unique = unique.view(np.int8) if n < 127 else unique.astype(np.int16)  # values below 127: same bytes
+        unique.flags.writeable = False
+        counts.flags.writeable = False
+        profile = cls._trusted(tuple(candidates), _LazyBallots(None, n, unique), weights,
+                               seats=seats, title=title, counted=True)
+        object.__setattr__(profile, "_matrix", unique)
+        object.__setattr__(profile, "_weight_array", counts)
+        return profile
+
+    @classmethod
     def _trusted(cls, candidates, ballots, weights, *, seats=None, title="", counted=False) -> Profile:
         """A profile whose ballots the caller has already checked; weights too when ``counted``
         (they are counts of identical orders), else they are checked here."""
@@ -256,6 +439,9 @@ class Profile:
     def strict_orders(self) -> tuple[tuple[int, ...], ...] | None:
         """Each ballot as a tuple of candidate indices, best first; None if any ballot ties candidates."""
         cached = self.__dict__.get("_orders")
+        if cached is None and isinstance(self.ballots, _LazyBallots):
+            cached = self.ballots.orders()
+            object.__setattr__(self, "_orders", cached)
         if cached is None:
             if any(len(rank) != 1 for rank in chain.from_iterable(self.ballots)):
                 return None
@@ -270,9 +456,14 @@ class Profile:
         each row padded with n = len(candidates) and one more column of n. None otherwise."""
         return self.__dict__.get("_matrix")
 
+    def weight_array(self):  # -> numpy.ndarray | None
+        """The weights as a read-only int64 array, when :meth:`from_orders` built them in numpy."""
+        return self.__dict__.get("_weight_array")
+
     @property
     def total_weight(self) -> int:
-        return sum(self.weights)
+        array = self.__dict__.get("_weight_array")
+        return sum(self.weights) if array is None else int(array.sum())
 
     def is_strict(self) -> bool:
         """True when no ballot ties two candidates."""
