@@ -56,6 +56,8 @@ def create_app(config: Any = None) -> Flask:
     init_access(app)
 
     from .audit.views import bp as audit_bp
+    from .budgeting.views import bp as budgeting_bp
+    from .deliberation.views import bp as deliberation_bp
     from .main import bp as main_bp
     from .membership.views import bp as membership_bp
     from .membership.board import bp as board_bp
@@ -64,6 +66,8 @@ def create_app(config: Any = None) -> Flask:
     app.register_blueprint(membership_bp)
     app.register_blueprint(board_bp)
     app.register_blueprint(audit_bp)
+    app.register_blueprint(budgeting_bp)
+    app.register_blueprint(deliberation_bp)
 
     from .errors import init_app as init_errors
 
@@ -72,6 +76,10 @@ def create_app(config: Any = None) -> Flask:
     from .cli import init_app as init_cli
 
     init_cli(app)
+
+    from .deliberation.cli import notifications as notifications_cli
+
+    app.cli.add_command(notifications_cli)
 
     @app.before_request
     def _write_transaction_for_posts() -> None:

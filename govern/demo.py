@@ -151,6 +151,9 @@ def _load() -> int:
         services.approve(account.member, by=board)
     for name, kind, neighbourhood, tier, email in PENDING:
         ensure(email, name, neighbourhood, kind, tier)
+    from .budgeting.demo import load_round
+
+    created += load_round(board)
     return created
 
 

@@ -54,6 +54,34 @@ def profile_of_other(p: str) -> int:
     return 200
 
 
+def deliberate(p: str, ok: int = 200) -> int:
+    # Every tier in the matrix may take part in discussions; pending and suspended members may not.
+    return {"anonymous": 302, "pending": 403, "suspended": 403}.get(p, ok)
+
+
+def moderators(p: str) -> int:
+    return {"anonymous": 302, "board": 200, "moderator": 200}.get(p, 403)
+
+
+def may_propose_in_round(p: str) -> int:
+    # The round lets "lid" and "deelnemer" propose; board, moderator, auditor and teller are in "lid".
+    return {"anonymous": 302, "bewoner": 403, "vriend": 403, "pending": 403, "suspended": 403}.get(p, 200)
+
+
+def not_the_proposer(p: str) -> int:
+    # {proposal} is another member's; its own proposers are tested in tests/budgeting.
+    return 302 if p == "anonymous" else 403
+
+
+def may_support(p: str) -> int:
+    # The round's voters are "lid", "deelnemer" and "bewoner"; success redirects back to the proposal.
+    return {"vriend": 403, "pending": 403, "suspended": 403}.get(p, 302)
+
+
+def active_member_post(p: str) -> int:
+    return {"pending": 403, "suspended": 403}.get(p, 302)
+
+
 #: (method, url pattern, expected status by principal, form data for POST)
 MATRIX: dict[str, tuple[str, str, Any, dict[str, Any] | None]] = {
     "main.home": ("GET", "/", public, None),
@@ -89,6 +117,43 @@ MATRIX: dict[str, tuple[str, str, Any, dict[str, Any] | None]] = {
     "audit.make_checkpoint": ("POST", "/audit/checkpoints", lambda p: {"anonymous": 302, "board": 302}.get(p, 403), {}),
     "audit.public_key": ("GET", "/audit/public-key.txt", public, None),
     "audit.about": ("GET", "/audit/about", public, None),
+    # deliberation: {comment} is a comment by another member on "motion:1"; {notification} is another member's
+    "deliberation.thread": ("GET", "/threads/motion:1", public, None),
+    "deliberation.post_comment": ("POST", "/threads/motion:1", lambda p: deliberate(p, 422), {}),  # empty: refused
+    "deliberation.reply": ("GET", "/comments/{comment}/reply", deliberate, None),
+    "deliberation.edit": ("GET", "/comments/{comment}/edit", lambda p: 302 if p == "anonymous" else 403, None),  # author: tests/deliberation
+    "deliberation.history": ("GET", "/comments/{comment}/history", public, None),
+    "deliberation.report": ("GET", "/comments/{comment}/report", deliberate, None),
+    "deliberation.moderation": ("GET", "/moderation", moderators, None),
+    "deliberation.hide": ("GET", "/comments/{comment}/hide", moderators, None),
+    "deliberation.keep": ("POST", "/comments/{comment}/keep", lambda p: 302 if moderators(p) == 200 else moderators(p), {}),
+    "deliberation.notifications": ("GET", "/notifications", signed_in, None),
+    "deliberation.mark_read": ("POST", "/notifications/{notification}/read", lambda p: 302 if p == "anonymous" else 404, {}),
+    "deliberation.mark_all_read": ("POST", "/notifications/read", lambda p: 302, {}),
+    "deliberation.notification_settings": ("POST", "/notifications/settings", lambda p: 302, {}),
+    # budgeting: {round} is in its submission phase with support open; {proposal} is another member's, submitted, with a picture
+    "budgeting.rounds": ("GET", "/rounds", public, None),
+    "budgeting.new_round": ("GET", "/rounds/new", board_only, None),
+    "budgeting.round": ("GET", "/rounds/{round}", public, None),
+    "budgeting.edit_round": ("GET", "/rounds/{round}/edit", board_only, None),
+    "budgeting.advance_phase": (  # skipping phases is refused (flash and back), so the round stays as it is
+        "POST",
+        "/rounds/{round}/phase",
+        lambda p: {"anonymous": 302, "board": 302}.get(p, 403),
+        {"to": "closed"},
+    ),
+    "budgeting.proposals": ("GET", "/rounds/{round}/proposals", public, None),
+    "budgeting.new_proposal": ("GET", "/rounds/{round}/proposals/new", may_propose_in_round, None),
+    "budgeting.proposal": ("GET", "/proposals/{proposal}", public, None),
+    "budgeting.edit_proposal": ("GET", "/proposals/{proposal}/edit", not_the_proposer, None),
+    "budgeting.submit_proposal": ("POST", "/proposals/{proposal}/submit", not_the_proposer, {}),
+    "budgeting.withdraw_proposal": ("POST", "/proposals/{proposal}/withdraw", not_the_proposer, {}),
+    "budgeting.add_co_proposer": ("POST", "/proposals/{proposal}/co-proposers", not_the_proposer, {}),
+    "budgeting.review": ("GET", "/proposals/{proposal}/review", moderators, None),
+    "budgeting.endorse": ("POST", "/proposals/{proposal}/endorse", may_support, {}),
+    "budgeting.declare_interest": ("POST", "/proposals/{proposal}/interest", active_member_post, {"note": "Ik woon ernaast."}),
+    "budgeting.version": ("GET", "/proposals/{proposal}/versions/1", public, None),
+    "budgeting.image": ("GET", "/proposals/{proposal}/image", public, None),
 }
 
 
@@ -115,7 +180,36 @@ def people(db: Any, tiers: dict[str, Any], make_account: Any) -> dict[str, Any]:
     if not key_path().exists():
         create_key()
     checkpoint = make_checkpoint(reason="test")
-    return {"accounts": accounts, "other": other, "tier": tiers["lid"], "entry_tier": entry, "checkpoint": checkpoint}
+    import sqlalchemy as sa
+
+    from govern.deliberation import services as deliberation
+    from govern.deliberation.models import Notification
+
+    comment = deliberation.post_comment("motion:1", author=other, body="Een reactie van een ander lid")
+    deliberation.notify(other.member_id, "proposal_status", "proposal:1", {"status": "funded"})
+    db.session.commit()
+    notification = db.session.scalars(sa.select(Notification).where(Notification.account_id == other.id)).one()
+    from tests.budgeting.factories import make_round, proposal_input
+    from tests.budgeting.test_services import png
+
+    from govern.budgeting import services as budgeting
+
+    round_ = make_round(accounts["board"], tiers, support_enabled=True)
+    proposal = budgeting.create_proposal(
+        round_, by=other, values=proposal_input(), image=budgeting.ImageUpload(data=png(), alt="Het plein")
+    )
+    budgeting.submit(proposal, by=other)
+    return {
+        "accounts": accounts,
+        "other": other,
+        "tier": tiers["lid"],
+        "entry_tier": entry,
+        "checkpoint": checkpoint,
+        "comment": comment,
+        "notification": notification,
+        "round": round_,
+        "proposal": proposal,
+    }
 
 
 def test_every_route_is_in_the_matrix(app: Any) -> None:
@@ -143,6 +237,10 @@ def test_access_matrix(app: Any, client: Any, auth: Any, people: dict[str, Any],
             tier=people["tier"].id,
             entry=public_entry,
             checkpoint=people["checkpoint"].size,
+            comment=people["comment"].id,
+            notification=people["notification"].id,
+            round=people["round"].id,
+            proposal=people["proposal"].id,
         )
         if method == "GET":
             response = client.get(url)

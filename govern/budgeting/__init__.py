@@ -1,0 +1,1 @@
+"""Budget rounds and proposals: submission, feasibility review, versions, support."""
