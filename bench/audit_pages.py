@@ -81,7 +81,8 @@ def run(label: str, url: str, n: int, repeat: int, tmp: Path) -> None:
             pages = {
                 "list, newest": "/audit",
                 "list, page 2000": f"/audit?before={n - 50 * 2000}",
-                "filter by type": "/audit?type=proposal.",
+                "filter by type prefix": "/audit?type=proposal.",
+                "filter by one type": "/audit?type=round.phase_changed",
                 "filter by subject": "/audit?subject=proposal:42",
                 "filter by actor": "/audit?actor=account:7",
                 "filter by dates": "/audit?from=2026-03-01&until=2026-03-02",
@@ -109,11 +110,13 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--entries", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--postgresql-only", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        print(f"SQLite, {args.entries:,} entries")
         (Path(tmp) / "sqlite").mkdir()
-        run("SQLite", "sqlite:///unused.db", args.entries, args.repeat, Path(tmp) / "sqlite")
+        if not args.postgresql_only:
+            print(f"SQLite, {args.entries:,} entries")
+            run("SQLite", "sqlite:///unused.db", args.entries, args.repeat, Path(tmp) / "sqlite")
         pg = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")
         if pg:
             print(f"PostgreSQL, {args.entries:,} entries")

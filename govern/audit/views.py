@@ -59,7 +59,9 @@ def index() -> str:
     if not may_see_all():
         query = query.where(sa.not_(_private_filter()))
     if filters["type"]:
-        query = query.where(AuditEntry.type.startswith(filters["type"]))
+        kind = filters["type"]
+        # "member." is a prefix (every kind of member entry); "member.approved" one kind.
+        query = query.where(AuditEntry.type.startswith(kind) if kind.endswith(".") else AuditEntry.type == kind)
     if filters["subject"]:
         query = query.where(AuditEntry.subject == filters["subject"])
     if filters["actor"]:

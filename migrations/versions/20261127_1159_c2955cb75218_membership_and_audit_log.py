@@ -37,9 +37,7 @@ def upgrade():
         batch_op.create_index('ix_audit_entry_actor_seq', ['actor', 'seq'], unique=False)
         batch_op.create_index('ix_audit_entry_subject_seq', ['subject', 'seq'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_entry_ts'), ['ts'], unique=False)
-        batch_op.create_index(
-            'ix_audit_entry_type_seq', ['type', 'seq'], unique=False, postgresql_ops={'type': 'varchar_pattern_ops'}
-        )
+        batch_op.create_index('ix_audit_entry_type_seq', ['type', 'seq'], unique=False)
 
     op.create_table('sign_in_attempt',
     sa.Column('id', sa.Integer(), nullable=False),

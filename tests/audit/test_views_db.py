@@ -33,6 +33,9 @@ def test_filters_and_pages(client: Any, db: Any, monkeypatch: Any) -> None:
 
     only_rounds = _entry_numbers(client.get("/audit?type=round.").get_data(as_text=True))
     assert only_rounds and all(seqs.index(n) % 2 == 1 for n in only_rounds)
+    exact = _entry_numbers(client.get("/audit?type=round.created").get_data(as_text=True))
+    assert exact == only_rounds
+    assert _entry_numbers(client.get("/audit?type=round").get_data(as_text=True)) == []  # neither a kind nor a prefix
     subject = _entry_numbers(client.get("/audit?subject=proposal:2").get_data(as_text=True))
     assert set(subject) == {s for i, s in enumerate(seqs) if i % 4 == 2}
     actor = _entry_numbers(client.get("/audit?actor=account:1").get_data(as_text=True))
