@@ -14,6 +14,7 @@ from .extensions import db
 def init_app(app: Flask) -> None:
     app.cli.add_command(demo)
     app.cli.add_command(audit)
+    app.cli.add_command(votes)
 
 
 @click.command("demo")
@@ -94,3 +95,20 @@ def audit_export(bundle: str) -> None:
         click.echo(str(error.message), err=True)
         sys.exit(1)
     click.echo(f"wrote {bundle}: {summary['entries']} entries, {summary['checkpoints']} checkpoints, {summary['votes']} votes")
+
+
+votes = AppGroup("votes", help="Votes: open and close those whose time has come.")
+
+
+@votes.command("tick")
+def votes_tick() -> None:
+    """Open votes whose opening time has passed and close (count) those whose closing time has passed.
+
+    Run it every minute from a scheduler (cron, a systemd timer). Ballots are refused after the
+    closing time even before this runs; this makes the count and the record.
+    """
+    from .voting.services import tick
+
+    opened, closed = tick()
+    click.echo(f"opened: {', '.join(map(str, opened)) or '-'}; closed: {', '.join(map(str, closed)) or '-'}")
+

@@ -47,6 +47,9 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     app = create_app(Config)
     with app.app_context():
         dbsupport.reset_and_migrate(app)
+        from govern.audit.checkpoints import create_key
+
+        create_key()  # votes sign checkpoints when they open and close
     yield app
     dbsupport.dispose(app)
 

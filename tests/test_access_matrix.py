@@ -6,6 +6,8 @@ so nobody can add a page and forget to decide who may see it.
 
 from __future__ import annotations
 
+import importlib
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -156,6 +158,12 @@ MATRIX: dict[str, tuple[str, str, Any, dict[str, Any] | None]] = {
     "budgeting.image": ("GET", "/proposals/{proposal}/image", public, None),
 }
 
+#: Areas keep their rows apart (tests/matrix_<area>.py): ``ROWS`` like MATRIX above, and
+#: ``setup(people) -> dict`` that makes what their URLs point at and returns the format keys.
+MATRIX_AREAS = [importlib.import_module(f"tests.{p.stem}") for p in sorted(Path(__file__).parent.glob("matrix_*.py"))]
+for _area in MATRIX_AREAS:
+    MATRIX.update(_area.ROWS)
+
 
 @pytest.fixture()
 def people(db: Any, tiers: dict[str, Any], make_account: Any) -> dict[str, Any]:
@@ -199,7 +207,7 @@ def people(db: Any, tiers: dict[str, Any], make_account: Any) -> dict[str, Any]:
         round_, by=other, values=proposal_input(), image=budgeting.ImageUpload(data=png(), alt="Het plein")
     )
     budgeting.submit(proposal, by=other)
-    return {
+    people = {
         "accounts": accounts,
         "other": other,
         "tier": tiers["lid"],
@@ -210,6 +218,11 @@ def people(db: Any, tiers: dict[str, Any], make_account: Any) -> dict[str, Any]:
         "round": round_,
         "proposal": proposal,
     }
+    keys: dict[str, Any] = {}
+    for area in MATRIX_AREAS:
+        keys.update(area.setup(people))
+    people["keys"] = keys
+    return people
 
 
 def test_every_route_is_in_the_matrix(app: Any) -> None:
@@ -241,6 +254,7 @@ def test_access_matrix(app: Any, client: Any, auth: Any, people: dict[str, Any],
             notification=people["notification"].id,
             round=people["round"].id,
             proposal=people["proposal"].id,
+            **people["keys"],
         )
         if method == "GET":
             response = client.get(url)

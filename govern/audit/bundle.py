@@ -227,3 +227,15 @@ def _checkpoint_sort_key(name: str) -> tuple[int, int]:
 def checkpoint_file_size(name: str) -> int:
     """The size a checkpoint file's name claims."""
     return _checkpoint_sort_key(name)[0]
+
+
+def box_leaf(tracker: str, ranking: list[str], weight: int) -> bytes:
+    """One ballot of a published box, as hashed into the box's Merkle tree (leaf = SHA256(0x00 ‖ these bytes))."""
+    return canonical.encode({"tracker": tracker, "ranking": list(ranking), "weight": weight})
+
+
+def electorate_digest(vote_id: int, electors: list[list[int]]) -> str:
+    """SHA-256 of {"vote": id, "electors": [[member id, weight], ...]} (sorted by member id), canonical."""
+    doc = {"vote": vote_id, "electors": [[m, w] for m, w in sorted(electors)]}
+    return hashlib.sha256(canonical.encode(doc)).hexdigest()
+

@@ -33,10 +33,11 @@ from pathlib import Path
 from typing import IO, Any
 
 from . import canonical
-from .bundle import Bundle, BundleError, checkpoint_file_size, read_bundle
+from .bundle import Bundle, BundleError, box_leaf, checkpoint_file_size, electorate_digest, read_bundle
 from .chain import ChainError, parse_entry, replay
 from .checkpoint import Checkpoint, CheckpointError, Verifier, parse_checkpoint, verify_checkpoint
-from .merkle import CompactRange, auto_workers
+from .merkle import CompactRange, auto_workers, leaf_hash
+from .merkle import root as merkle_root
 
 Recount = Callable[[Any], Any]
 
@@ -133,6 +134,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Stemming {id} (gesloten bij regel {seq}): opnieuw geteld met {rule}, precies dezelfde uitslag; gekozen {winners}; {ballots} stembiljetten van {participants} deelnemers.",
     ),
     "vote_bad": ("Vote {id} ({file}): {reason}.", "Stemming {id} ({file}): {reason}."),
+    "vote_box_ok": (
+        "Vote {id}: the published box holds {n} ballots in tracker order; they give the recorded root {root} and are exactly the ballots counted.",
+        "Stemming {id}: de gepubliceerde stembus bevat {n} stembiljetten op volgorde van bonnetjescode; ze geven de vastgelegde hash {root} en zijn precies de getelde stembiljetten.",
+    ),
+    "vote_invalid": (
+        "Vote {id} is NOT valid: only {weight} of the {needed} votes needed for the quorum were there, so it decides nothing.",
+        "Stemming {id} is NIET geldig: er waren maar {weight} van de {needed} stemmen die nodig zijn voor het quorum, dus er is niets besloten.",
+    ),
     "vote_missing": (
         "Vote {id} was closed at entry {seq}, but its ballots are not in the bundle, so it cannot be recounted.",
         "Stemming {id} is gesloten bij regel {seq}, maar de stembiljetten zitten niet in de bundel, dus hertellen kan niet.",
@@ -440,6 +449,9 @@ def _check_votes(report: Report, bundle: Bundle, entries: list[bytes], recount: 
             problems.append(("vote.json", f"its counts differ from those recorded at entry {seq}"))
         if counts[0] != counts[1]:
             problems.append(("vote.json", f"{counts[0]} members took part but there are {counts[1]} ballots"))
+        problems.extend(_check_box(meta, data, document, seq))
+        problems.extend(_check_electorate(meta, data, vote_id, seq))
+        problems.extend(_check_quorum(data, seq))
         for file, reason in problems:
             bad(file, reason)
         if not problems:
@@ -448,6 +460,77 @@ def _check_votes(report: Report, bundle: Bundle, entries: list[bytes], recount: 
                 True, "vote_ok", id=vote_id, seq=seq, rule=data.get("rule"), winners=winners,
                 ballots=counts[1], participants=counts[0],
             )
+            if "box" in meta:
+                report.add(True, "vote_box_ok", id=vote_id, n=len(meta["box"]), root=_short(str(data.get("ballot_box_root"))))
+            if data.get("valid") is False:
+                report.add(True, "vote_invalid", id=vote_id, weight=data["quorum"]["weight"], needed=data["quorum"]["needed"])
+
+
+def _check_box(meta: Mapping[str, Any], data: Mapping[str, Any], document: Any, seq: Any) -> list[tuple[str, str]]:
+    """The published box (tracker, ranking, weight per ballot): sorted by tracker, its Merkle root is the
+    recorded one, and together its ballots are exactly the counted ones."""
+    if "box" not in meta and not data.get("ballot_box_root"):
+        return []
+    box = meta.get("box")
+    if not isinstance(box, list):
+        return [("vote.json", "the ballot box is missing, so no voter can check their tracker")]
+    try:
+        trackers = [b["tracker"] for b in box]
+        leaves = [leaf_hash(box_leaf(b["tracker"], b["ranking"], b["weight"])) for b in box]
+    except (KeyError, TypeError, canonical.NotCanonical) as exc:
+        return [("vote.json", f"a ballot in the box is malformed ({exc})")]
+    problems = []
+    if trackers != sorted(set(trackers)):
+        problems.append(("vote.json", "the box is not sorted by tracker, or a tracker appears twice"))
+    root = merkle_root(leaves).hex()
+    if root != data.get("ballot_box_root") or root != meta.get("ballot_box_root"):
+        problems.append(("vote.json", f"the box's root is not the one recorded at entry {seq}: a ballot was changed, added or removed"))
+    merged: dict[str, int] = {}
+    for b in box:
+        key = canonical.encode(list(b["ranking"])).decode()
+        merged[key] = merged.get(key, 0) + int(b["weight"])
+    counted: dict[str, int] = {}
+    ballots = document.get("profile", {}).get("ballots", []) if isinstance(document, dict) else []
+    for b in ballots:
+        ranking = [x if isinstance(x, str) else x for x in b.get("ranking", [])]
+        key = canonical.encode(ranking).decode()
+        counted[key] = counted.get(key, 0) + int(b.get("weight", 1))
+    if merged != counted:
+        problems.append(("vote.json", "the ballots in the box are not the ballots that were counted"))
+    if len(box) != data.get("ballot_count"):
+        problems.append(("vote.json", f"the box holds {len(box)} ballots, the record says {data.get('ballot_count')}"))
+    return problems
+
+
+def _check_electorate(meta: Mapping[str, Any], data: Mapping[str, Any], vote_id: str, seq: Any) -> list[tuple[str, str]]:
+    electors = meta.get("electorate")
+    if electors is None:
+        return []
+    try:
+        digest = electorate_digest(int(vote_id), electors)
+    except (TypeError, ValueError, canonical.NotCanonical) as exc:
+        return [("vote.json", f"the electorate is malformed ({exc})")]
+    problems = []
+    if digest != data.get("electorate_digest"):
+        problems.append(("vote.json", f"the electorate list does not give the digest recorded at entry {seq}"))
+    if isinstance(data.get("participation_count"), int) and data["participation_count"] > len(electors):
+        problems.append(("vote.json", f"{data['participation_count']} members took part, but only {len(electors)} could vote"))
+    return problems
+
+
+def _check_quorum(data: Mapping[str, Any], seq: Any) -> list[tuple[str, str]]:
+    quorum = data.get("quorum")
+    if not isinstance(quorum, dict):
+        return []
+    try:
+        num, _, den = str(quorum["required"]).partition("/")
+        needed = -(-int(num) * int(quorum["electorate_weight"]) // int(den))
+        met = int(quorum["electorate_weight"]) > 0 and int(quorum["weight"]) >= needed
+    except (KeyError, ValueError, ZeroDivisionError) as exc:
+        return [("vote.closed", f"the quorum recorded at entry {seq} is malformed ({exc})")]
+    if needed != quorum.get("needed") or met != quorum.get("met") or data.get("valid") is not met:
+        return [("vote.closed", f"the quorum arithmetic at entry {seq} does not add up")]
+    return []
 
 
 def main(argv: list[str] | None = None, stdout: IO[str] | None = None) -> int:

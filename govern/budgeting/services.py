@@ -171,10 +171,21 @@ def waiting_for_review(round_: BudgetRound) -> int:
 
 
 @unit_of_work
-def advance_phase(round_: BudgetRound, *, by: Account, to: Phase) -> None:
-    """Move the round to its next phase. Opening the vote fixes the seed and the ballot."""
+def advance_phase(round_: BudgetRound, *, by: Account | None, to: Phase, from_vote: bool = False) -> None:
+    """Move the round to its next phase. Opening the vote fixes the seed and the ballot.
+
+    Entering voting opens the round's vote (govern.voting); entering results closes
+    and counts it, and the count marks what is funded.
+    """
     if to != round_.phase.next:
         raise ServiceError(_l("The round can only move on to its next phase."))
+    if to == Phase.RESULTS and not from_vote:
+        from ..voting import services as voting
+
+        vote = voting.budget_vote(round_)
+        if vote is not None and vote.is_open:
+            voting.close_vote(vote, by=by)  # moves the round on (from_vote=True) and records the results
+            return
     data: dict[str, Any] = {"from": round_.phase.value, "to": to.value}
     if to == Phase.VOTING:
         waiting = waiting_for_review(round_)
@@ -193,6 +204,10 @@ def advance_phase(round_: BudgetRound, *, by: Account, to: Phase) -> None:
     round_.phase = to
     round_.phase_changed_at = utcnow()
     record("round.phase_changed", actor=by, subject=f"round:{round_.id}", data=data)
+    if to == Phase.VOTING:
+        from ..voting import services as voting
+
+        voting.open_budget_vote(round_, by=by)
 
 
 def _proposals(round_: BudgetRound, *statuses: ProposalStatus) -> list[Proposal]:

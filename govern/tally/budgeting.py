@@ -619,6 +619,7 @@ def mes(
     add1_start: str = "integral",
     add1_stop: str = "infeasible",
     increment: int = 1,
+    min_support: int | None = None,
 ) -> Outcome:
     """The Method of Equal Shares.
 
@@ -648,6 +649,10 @@ def mes(
     greedy outcome, and greedy's is taken when more voters prefer it; a voter
     prefers the outcome funding more of the projects they support (equalshares.net).
     ``"exclusion"`` counts instead whether a voter has any supported project funded.
+
+    ``min_support``: the greedy fill-up (and the comparison) skip projects with fewer
+    supporters than this; govern's budget votes use 1, so money left over never goes
+    to a plan that nobody voted for. None (the default) fills as pabutools does.
 
     Rounds (phase ``equal-shares``): funded project, cost, support, the money its
     supporters had, rho (per voter, per point for points ballots), effective vote
@@ -688,14 +693,14 @@ def mes(
     summary["equal_shares_funded"] = [prep.names[j] for j in winners]
     fill_phase: dict[int, str] = {}
     if completion in ("add1-greedy", "greedy"):
-        added, left, fill_rounds, fill_ties = _greedy_fill(prep, utility, winners, left, None, "greedy-completion")
+        added, left, fill_rounds, fill_ties = _greedy_fill(prep, utility, winners, left, min_support, "greedy-completion")
         winners += added
         rounds += fill_rounds
         ties += fill_ties
         fill_phase = {j: "greedy-completion" for j in added}
     chosen_by = "equal-shares"
     if comparison:
-        g_added, _, _, g_ties = _greedy_fill(prep, "cost", [], B, None, "comparison")
+        g_added, _, _, g_ties = _greedy_fill(prep, "cost", [], B, min_support, "comparison")
         how = "exclusion" if comparison == "exclusion" else "satisfaction"
         ours = _satisfaction(prep, winners, how)
         theirs = _satisfaction(prep, g_added, how)
@@ -749,6 +754,7 @@ def mes(
             "add1_stop": add1_stop,
             "increment": increment,
             "tie_break": tie_break.seed,
+            **({} if min_support is None else {"min_support": min_support}),
         },
         candidates=prep.names,
         winners=tuple(prep.names[j] for j in winners),

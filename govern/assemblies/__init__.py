@@ -1,0 +1,1 @@
+"""General assemblies: agenda, attendance, proxies, quorum, paper ballots and minutes."""

@@ -1,0 +1,1 @@
+"""Votes: budget ballots, motions and elections; electorate snapshots, ballots, receipts, counting."""
