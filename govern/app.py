@@ -57,10 +57,13 @@ def create_app(config: Any = None) -> Flask:
 
     from .audit.views import bp as audit_bp
     from .budgeting.views import bp as budgeting_bp
+    from .assemblies.views import bp as assemblies_bp
     from .deliberation.views import bp as deliberation_bp
     from .main import bp as main_bp
     from .membership.views import bp as membership_bp
     from .membership.board import bp as board_bp
+    from .voting.results_views import bp as results_bp
+    from .voting.views import bp as voting_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(membership_bp)
@@ -68,6 +71,9 @@ def create_app(config: Any = None) -> Flask:
     app.register_blueprint(audit_bp)
     app.register_blueprint(budgeting_bp)
     app.register_blueprint(deliberation_bp)
+    app.register_blueprint(voting_bp)
+    app.register_blueprint(results_bp)
+    app.register_blueprint(assemblies_bp)
 
     from .errors import init_app as init_errors
 

@@ -152,7 +152,14 @@ def round(round_id: int) -> str:
         funded_total=costs.get(ProposalStatus.FUNDED.value, 0),
         phase_form=ActionForm(),
         neighbourhood_names=_names(neighbourhood_choices()),
+        vote=_round_vote(round_),
     )
+
+
+def _round_vote(round_: BudgetRound) -> Any:
+    from ..voting.services import budget_vote
+
+    return budget_vote(round_)
 
 
 @bp.post("/rounds/<int:round_id>/phase")
