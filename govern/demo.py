@@ -152,11 +152,12 @@ def _load() -> int:
     for name, kind, neighbourhood, tier, email in PENDING:
         ensure(email, name, neighbourhood, kind, tier)
     from .budgeting.demo import load_round
-    from .voting.demo import load_closed_motion, load_finished_round
+    from .voting.demo import load_closed_motion, load_finished_round, load_open_motion
 
     created += load_finished_round(board)
     created += load_round(board)
     created += load_closed_motion(board)
+    created += load_open_motion(board)
     from .assemblies.demo import load as load_assembly
 
     created += load_assembly(board) or 0

@@ -21,14 +21,14 @@ DESCRIPTION = """\
 Alle leden zijn welkom op de voorjaarsvergadering van de coöperatie.
 We kijken terug op 2026, stellen de jaarrekening vast en kiezen een nieuw bestuurslid.
 
-Kunt u niet komen? Geef dan een **volmacht** aan een ander lid: die stemt dan voor u.
+Kun je niet komen? Geef dan een **volmacht** aan een ander lid: die stemt dan voor jou.
 De stukken staan hieronder en liggen een half uur voor de vergadering ter inzage.
 """
 
 #: (title, explanation, discussion online?)
 ITEMS = [
     ("Opening en vaststellen van de agenda", "De voorzitter opent de vergadering en stelt vast of het quorum gehaald is.", False),
-    ("Verslag van de vorige vergadering", "Het verslag van de najaarsvergadering 2026. Opmerkingen kunt u hieronder al geven.", True),
+    ("Verslag van de vorige vergadering", "Het verslag van de najaarsvergadering 2026. Opmerkingen kun je hieronder al geven.", True),
     (
         "Jaarrekening 2026",
         "De penningmeester licht de jaarrekening toe. De kascommissie vertelt wat zij heeft gecontroleerd. "
@@ -79,7 +79,7 @@ def load(board_account: Account) -> None:
         by=board_account,
         kind="election",
         title="Verkiezing van één bestuurslid",
-        description="Zet de kandidaten in volgorde van voorkeur: 1 is uw favoriet. Geteld met instant-runoff.",
+        description="Zet de kandidaten in volgorde van voorkeur: 1 is je favoriet. We tellen met instant-runoff: valt je favoriet af, dan gaat je stem naar je volgende keuze.",
         secret=True,
         seats=1,
         candidates=CANDIDATES,

@@ -150,3 +150,26 @@ def load_closed_motion(board: Account) -> int:
         cast += 1
     services.close_vote(vote, by=board)
     return 1 + cast
+
+
+OPEN_TITLE = "Een vast spreekuur van de kascommissie"
+
+
+def load_open_motion(board: Account) -> int:
+    """An open motion, so that a visitor of the demo can vote (it closes in four weeks)."""
+    import datetime as dt
+
+    from ..db import utcnow
+
+    if db.session.scalar(sa.select(VoteItem.id).where(VoteItem.title == OPEN_TITLE)) is not None:
+        return 0
+    vote = services.create_vote(
+        by=board, kind=VoteKind.MOTION, title=OPEN_TITLE,
+        description=(
+            "De kascommissie houdt elke eerste maandag van de maand een spreekuur in de Buurtkamer. "
+            "Daar kan iedereen vragen stellen over waar het geld naartoe gaat. Stem je voor, dan beginnen we in januari."
+        ),
+        closes_at=utcnow() + dt.timedelta(days=28),
+    )
+    services.open_vote(vote, by=board)
+    return 1
