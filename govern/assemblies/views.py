@@ -501,7 +501,7 @@ def _paper_vote(vote_id: int) -> Any:
 
 
 def _option_names(vote: Any) -> dict[str, str]:
-    motion = {"yes": _("Yes"), "no": _("No"), "abstain": _("Abstain")}
+    motion = {"yes": _("For"), "no": _("Against"), "abstain": _("Abstain")}
     return {o.key: motion.get(o.key, o.label) if vote.kind.value == "motion" else o.label for o in vote.options}
 
 

@@ -83,7 +83,7 @@ def cents(value: Any) -> int:
 def labels(vote: VoteItem) -> dict[str, str]:
     names = {o.key: o.label for o in vote.options}
     if vote.kind == VoteKind.MOTION:
-        names.update(yes=_("Yes"), no=_("No"), abstain=_("Abstain"))
+        names.update(yes=_("For"), no=_("Against"), abstain=_("Abstain"))
     return names
 
 
@@ -166,7 +166,7 @@ class Chart:
 
     @property
     def description(self) -> str:
-        parts = [self.summary]
+        parts = [self.summary.rstrip(".")]
         parts += [f"{b.label}: {b.text}{' (' + b.status_text + ')' if b.status_text else ''}" for b in self.bars]
         if self.line is not None:
             parts.append(f"{self.line_label}: {show_number(self.line)}")

@@ -42,7 +42,7 @@ from ..extensions import db
 from ..membership.models import Account, Member, MemberStatus, Tier
 from ..services import ServiceError, unit_of_work
 from ..tally import rules as tally_rules
-from ..tally.formats import FormatError
+from ..tally.formats import FormatError, profile_from_document
 from ..tally.outcome import ParameterError
 from .models import (
     MOTION_OPTIONS,
@@ -156,7 +156,7 @@ def _candidate_options(candidates: Sequence[tuple[str, str]]) -> list[VoteOption
 
 
 def _motion_options() -> list[VoteOption]:
-    labels = {"yes": "Yes", "no": "No", "abstain": "Abstain"}
+    labels = {"yes": "For", "no": "Against", "abstain": "Abstain"}
     return [VoteOption(position=i, key=k, label=labels[k]) for i, k in enumerate(MOTION_OPTIONS)]
 
 
@@ -584,10 +584,10 @@ def ballot_leaf(tracker: str, ranking: Sequence[str], weight: int) -> bytes:
 
 
 def _box_rows(vote_id: int) -> list[tuple[str, list[str], int, int | None]]:
-    return [tuple(r) for r in db.session.execute(  # type: ignore[misc]
-        sa.select(Ballot.tracker, Ballot.ranking, Ballot.weight, Ballot.member_id)
-        .where(Ballot.vote_id == vote_id)
-        .order_by(Ballot.tracker)
+    """(tracker, ranking, weight, member id) of every ballot, in tracker order (Core rows: no ORM objects)."""
+    t = Ballot.__table__
+    return [tuple(r) for r in db.session.connection().execute(  # type: ignore[misc]
+        sa.select(t.c.tracker, t.c.ranking, t.c.weight, t.c.member_id).where(t.c.vote_id == vote_id).order_by(t.c.tracker)
     )]
 
 
@@ -595,15 +595,28 @@ def box_leaves(vote_id: int) -> list[bytes]:
     return [merkle.leaf_hash(ballot_leaf(t, r, w)) for t, r, w, _ in _box_rows(vote_id)]
 
 
-def _rewrite_box(vote: VoteItem, rows: list[tuple[str, list[str], int, int | None]]) -> None:
-    """Delete and re-insert the box in tracker order, so row order no longer follows casting order."""
-    cast_at = {t: c for t, c in db.session.execute(sa.select(Ballot.tracker, Ballot.cast_at).where(Ballot.vote_id == vote.id))}
-    db.session.execute(sa.delete(Ballot).where(Ballot.vote_id == vote.id))
-    if rows:
-        db.session.execute(sa.insert(Ballot), [
-            {"vote_id": vote.id, "tracker": t, "ranking": r, "weight": w, "member_id": m, "cast_at": cast_at.get(t) if m else None}
-            for t, r, w, m in rows
-        ])
+_BOX_COLUMNS = "vote_id, tracker, ranking, weight, member_id, cast_at"
+
+
+def _rewrite_box(vote: VoteItem) -> None:
+    """Delete and re-insert the box in tracker order, so row order (and ids) no longer follow casting order.
+
+    Done inside the database: PostgreSQL moves the rows in one statement; SQLite through a
+    temporary table.
+    """
+    db.session.flush()
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(sa.text(
+            f"WITH old AS (DELETE FROM ballot WHERE vote_id = :v RETURNING {_BOX_COLUMNS}) "
+            f"INSERT INTO ballot ({_BOX_COLUMNS}) SELECT {_BOX_COLUMNS} FROM old ORDER BY tracker"
+        ), {"v": vote.id})
+    else:
+        connection.execute(sa.text(f"CREATE TEMP TABLE box_rewrite AS SELECT {_BOX_COLUMNS} FROM ballot WHERE vote_id = :v"), {"v": vote.id})
+        connection.execute(sa.text("DELETE FROM ballot WHERE vote_id = :v"), {"v": vote.id})
+        connection.execute(sa.text(f"INSERT INTO ballot ({_BOX_COLUMNS}) SELECT {_BOX_COLUMNS} FROM box_rewrite ORDER BY tracker"))
+        connection.execute(sa.text("DROP TABLE box_rewrite"))
+    db.session.expire_all()
 
 
 def count_document(vote: VoteItem, rows: Sequence[tuple[str, list[str], int, Any]]) -> dict[str, Any]:
@@ -628,18 +641,17 @@ def count_document(vote: VoteItem, rows: Sequence[tuple[str, list[str], int, Any
 
 
 def _quorum_result(vote: VoteItem, turnout_weight: int) -> dict[str, Any] | None:
-    electors = dict(frozen_electorate(vote))
     if vote.assembly_id is not None:
         assembly = db.session.get(Assembly, vote.assembly_id)
         share = vote.quorum or (assembly.quorum if assembly else None)
         if not share:
             return None
-        found = quorum_rules.presence(vote.assembly_id, electors, share)
+        found = quorum_rules.presence(vote.assembly_id, dict(frozen_electorate(vote)), share)
         return {"required": share, "basis": "present", "weight": found.weight, "electorate_weight": found.total,
                 "needed": found.needed, "met": found.met}
     if not vote.quorum:
         return None
-    total = sum(electors.values())
+    total = vote.electorate_weight
     need = quorum_rules.needed(vote.quorum, total)
     return {"required": vote.quorum, "basis": "turnout", "weight": turnout_weight, "electorate_weight": total,
             "needed": need, "met": total > 0 and turnout_weight >= need}
@@ -658,11 +670,13 @@ def close_vote(vote: VoteItem, *, by: Account | None) -> None:
         raise ServiceError(
             _l("%(p)d members took part but there are %(b)d ballots; accept the paper ballots first.", p=participations, b=len(rows))
         )
-    _rewrite_box(vote, rows)
+    _rewrite_box(vote)
     document = count_document(vote, rows)
     document_bytes = canonical.encode(document)
     try:
-        outcome = tally_rules.recount(document)
+        # What tally_rules.recount(document) does (and the verifier will do), with the profile built once.
+        profile, extras = profile_from_document(document["profile"])
+        outcome = tally_rules.run(vote.rule, profile, document["params"], costs=extras.get("costs"), budget=extras.get("budget"))
     except (FormatError, ParameterError, ValueError) as exc:
         raise ServiceError(_l("The votes could not be counted: %(reason)s", reason=str(exc))) from None
     outcome_bytes = outcome.to_json()
@@ -681,8 +695,10 @@ def close_vote(vote: VoteItem, *, by: Account | None) -> None:
     vote.status = VoteStatus.CLOSED
     vote.closed_at = utcnow()
     if vote.kind == VoteKind.BUDGET:
-        comparison_doc = {**document, "rule": "greedy", "params": {"tie_break": vote.tie_break_seed, "min_support": 1}}
-        vote.comparison = tally_rules.recount(comparison_doc).to_json()
+        greedy_params = {"tie_break": vote.tie_break_seed, "min_support": 1}
+        vote.comparison = tally_rules.run(
+            "greedy", profile, greedy_params, costs=extras.get("costs"), budget=extras.get("budget")
+        ).to_json()
     entry = record(
         "vote.closed",
         actor=by,

@@ -124,11 +124,11 @@ def test_motion_results_show_counts_threshold_and_verdict(client, db, board, tie
     assert "Abstentions do not count as votes cast." in html
     page = Page(html)
     rows = {r[0]: r[1] for r in page.table("Votes").get("rows") if len(r) > 1}
-    assert rows["Yes"] == "3" and rows["No"] == "1" and rows["Abstain"] == "1"
+    assert rows["For"] == "3" and rows["Against"] == "1" and rows["Abstain"] == "1"
     chart = page.charts[0]
     assert chart["role"] == "img" and chart["title"] == "Votes"
-    assert "Yes: 3" in chart["desc"] and "No: 1" in chart["desc"]
-    assert any("Yes: 3" in t for t in chart["text"])  # the label is written on the chart, not only a colour
+    assert "For: 3" in chart["desc"] and "Against: 1" in chart["desc"]
+    assert any("For: 3" in t for t in chart["text"])  # the label is written on the chart, not only a colour
 
 
 def test_motion_without_quorum_is_not_valid(client, db, board, tiers, make_account):
@@ -449,4 +449,4 @@ def test_ties_are_explained(client, db, board, tiers, make_account):
     services.close_vote(vote, by=board)
     html = client.get(f"/votes/{vote.id}/results").get_data(as_text=True)
     assert "Not carried" in html
-    assert "Result: No and Yes were tied; No was chosen (the rule decides)." in html
+    assert "Result: Against and For were tied; Against was chosen (the rule decides)." in html
