@@ -415,6 +415,18 @@ def _voted(vote: VoteItem, member_id: int) -> bool:
     ) is not None
 
 
+def _weight_and_voted(vote: VoteItem, member_id: int) -> tuple[int | None, bool]:
+    """The member's weight in the frozen electorate (None: not in it) and whether it has voted, in one query."""
+    row = db.session.execute(
+        sa.select(
+            sa.select(Elector.weight).where(Elector.vote_id == vote.id, Elector.member_id == member_id).scalar_subquery(),
+            sa.select(Participation.id).where(Participation.vote_id == vote.id, Participation.member_id == member_id)
+            .limit(1).scalar_subquery(),
+        )
+    ).one()
+    return row[0], row[1] is not None
+
+
 def _closing_time_passed(vote: VoteItem, now: dt.datetime | None = None) -> bool:
     return vote.closes_at is not None and (now or utcnow()) >= vote.closes_at
 
@@ -425,7 +437,7 @@ def voters_for(vote: VoteItem, account: Any) -> list[Voter]:
         return []
     member = account.member
     result = []
-    weight = _weight(vote, member.id)
+    weight, voted = _weight_and_voted(vote, member.id)
     reason = None
     if weight is None:
         reason = _l("You are not on the list of voters for this vote (it was fixed when the vote opened).")
@@ -437,7 +449,7 @@ def voters_for(vote: VoteItem, account: Any) -> list[Voter]:
         if member.id in here:
             grantors = [g for g, h in quorum_rules.live_proxies(vote.assembly_id).items() if h == member.id and g not in here]
             proxies = list(db.session.scalars(sa.select(Member).where(Member.id.in_(grantors)).order_by(Member.name)))
-    result.append(Voter(member=member, weight=weight or 0, via_proxy=False, voted=_voted(vote, member.id), reason=reason))
+    result.append(Voter(member=member, weight=weight or 0, via_proxy=False, voted=voted, reason=reason))
     for grantor in proxies:
         w = _weight(vote, grantor.id)
         result.append(Voter(
@@ -532,11 +544,43 @@ def _refuse_unless_open(vote: VoteItem) -> None:
         raise ServiceError(_l("This vote is closed; no more ballots can be cast."))
 
 
+def _claim_participation(vote: VoteItem, member_id: int, channel: Channel, account_id: int | None) -> bool:
+    """Insert the participation row unless one exists: True when this call made it.
+
+    One statement (INSERT … ON CONFLICT DO NOTHING RETURNING): the unique (vote, member)
+    constraint decides a race, and the loser's transaction stays usable for its message.
+    """
+    values = {"vote_id": vote.id, "member_id": member_id, "channel": channel.value, "account_id": account_id,
+              "created_at": utcnow()}
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:  # pragma: no cover - other databases: a savepoint and the constraint
+        try:
+            with db.session.begin_nested():
+                db.session.execute(sa.insert(Participation).values(**values))
+            return True
+        except IntegrityError:
+            return False
+    statement = insert(Participation).values(**values).on_conflict_do_nothing().returning(Participation.id)
+    return db.session.execute(statement).first() is not None
+
+
 @unit_of_work
-def cast_ballot(vote: VoteItem, *, by: Account, member_id: int, ranking: Sequence[str]) -> str:
-    """Cast the ballot of ``member_id`` (the account's own member, or a proxy it holds). Returns the tracker."""
+def cast_ballot(
+    vote: VoteItem, *, by: Account, member_id: int, ranking: Sequence[str], voters: Sequence[Voter] | None = None
+) -> str:
+    """Cast the ballot of ``member_id`` (the account's own member, or a proxy it holds). Returns the tracker.
+
+    ``voters``: what :func:`voters_for` gave for ``by`` earlier in the same request (the
+    ballot page checks it first); it saves asking again. The participation constraint
+    still decides whether this ballot is the member's first.
+    """
     _refuse_unless_open(vote)
-    voter = next((v for v in voters_for(vote, by) if v.member.id == member_id), None)
+    candidates = voters if voters is not None else voters_for(vote, by)
+    voter = next((v for v in candidates if v.member.id == member_id), None)
     if voter is None:
         raise ServiceError(_l("You cannot vote for this member."), "member")
     if voter.reason is not None:
@@ -545,15 +589,11 @@ def cast_ballot(vote: VoteItem, *, by: Account, member_id: int, ranking: Sequenc
         raise ServiceError(_l("A ballot for %(name)s has already been cast. Each member votes once.", name=voter.member.name))
     ranking = check_ranking(vote, member_id, ranking)
     channel = Channel.PROXY if voter.via_proxy else Channel.ONLINE
-    try:
-        with db.session.begin_nested():
-            db.session.add(Participation(vote_id=vote.id, member_id=member_id, channel=channel, account_id=by.id))
-            db.session.flush()
-    except IntegrityError:
+    if not _claim_participation(vote, member_id, channel, by.id):
         # Another delegate or device of the same member was a moment faster: exactly one ballot stands.
         raise ServiceError(
             _l("A ballot for %(name)s has already been cast. Each member votes once.", name=voter.member.name)
-        ) from None
+        )
     ballot = add_ballot(vote, ranking, voter.weight, member_id)
     db.session.flush()
     record("participation.recorded", actor=by, subject=_subject(vote), data={"member": member_id, "channel": channel.value})

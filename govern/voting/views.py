@@ -398,9 +398,9 @@ def _render_ballot(vote: VoteItem, voters: list[Any], state: BallotState, status
     )
 
 
-def _remember_tracker(vote: VoteItem, voter: Any, tracker: str) -> None:
+def _remember_tracker(vote_id: int, name: str, via_proxy: bool, tracker: str) -> None:
     pending = session.get(TRACKERS) or {}
-    pending.setdefault(str(vote.id), []).append([voter.member.name, bool(voter.via_proxy), tracker])
+    pending.setdefault(str(vote_id), []).append([name, via_proxy, tracker])
     session[TRACKERS] = pending
     session.modified = True
 
@@ -463,13 +463,14 @@ def ballot(vote_id: int) -> Any:
             ranks={key: str(n) for n, key in enumerate(ranking, start=1)},
             choice=ranking[0] if ranking and not vote.ranked else "",
         )
+    name, via_proxy = voter.member.name, bool(voter.via_proxy)  # read now: the commit expires loaded rows
     try:
-        tracker = services.cast_ballot(vote, by=current_user, member_id=member_id, ranking=ranking)
+        tracker = services.cast_ballot(vote, by=current_user, member_id=member_id, ranking=ranking, voters=voters)
     except ServiceError as error:
         db.session.rollback()
         return _message(vote, _("Your ballot was not cast"), str(error.message), 409, voters)
-    _remember_tracker(vote, voter, tracker)
-    return redirect(url_for("voting.done", vote_id=vote.id), 303)
+    _remember_tracker(vote_id, name, via_proxy, tracker)
+    return redirect(url_for("voting.done", vote_id=vote_id), 303)
 
 
 @bp.get("/votes/<int:vote_id>/done")

@@ -107,7 +107,9 @@ def test_the_unique_constraint_catches_a_race_the_check_missed(db, board, tiers,
     voter = make_account(tier="lid")
     vote = make_motion(board, tiers)
     services.cast_ballot(vote, by=voter, member_id=voter.member_id, ranking=["yes"])
-    monkeypatch.setattr(services, "_voted", lambda vote, member_id: False)  # as if the other request had not committed yet
+    real = services._weight_and_voted
+    # as if the other request had not committed yet when this one looked
+    monkeypatch.setattr(services, "_weight_and_voted", lambda vote, member_id: (real(vote, member_id)[0], False))
     with pytest.raises(ServiceError, match="already been cast"):
         services.cast_ballot(vote, by=voter, member_id=voter.member_id, ranking=["no"])
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Ballot).where(Ballot.vote_id == vote.id)) == 1
