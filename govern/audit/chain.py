@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import re
+from binascii import hexlify
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -181,6 +182,84 @@ _FAST_LINES = re.compile(rb"(?m)^" + _ENVELOPE + rb"$")
 _FAST_ONE = re.compile(_ENVELOPE)
 _sorted_key_sets: set[tuple[bytes, ...]] = set()
 
+# The learned path. The data keys of a log come in few combinations ("shapes"), one or a
+# few per entry type. Once the general grammar above has seen a shape (and found its keys
+# in order), it is written into a second grammar as literal keys, so a chunk whose shapes
+# are all known is matched without capturing eight keys per body and comparing them.
+# That grammar only admits what the general one admits with the keys in order, so it
+# gives the same verdicts; a chunk it does not match (a new shape, or a break) takes the
+# general grammar, which has the last word.
+#
+# It comes in two versions. Most chunks are "clean": plain ASCII without any control
+# byte or backslash, and exactly n-1 newlines (one bytes.translate finds that out). In
+# a clean chunk a string needs no byte check beyond "not a quote", which the regex
+# engine scans several times faster than a character class; the other chunks take the
+# strict version. (In the clean version a string could run over a newline, but each
+# match starts at a line start and ends at a line end, so n matches in n lines are one
+# match per line.)
+#: At most this many shapes are written into the learned grammar (a log with more of them
+#: still verifies; chunks with the others take the general grammar).
+MAX_SHAPES = 64
+_shapes: dict[tuple[bytes, ...], None] = {}
+#: (clean-chunk grammar, strict grammar), or None before the first shape is learned.
+_learned: tuple[re.Pattern[bytes], re.Pattern[bytes]] | None = None
+_LOOSE_STR = rb'"[^"]*"'
+# Every byte a clean chunk may not hold, the newline included (the count of the others is
+# the length of what is left).
+_UNCLEAN = bytes(range(0x20)) + b"\\" + bytes(range(0x80, 0x100))
+
+
+def _value(string: bytes) -> bytes:
+    scalar = rb"(?:" + string + rb"|" + _INT + rb"|true|false|null)"
+    return rb"(?:" + string + rb"|-?[1-9][0-9]{0,14}|0|true|false|null|\[(?:" + scalar + rb"(?:," + scalar + rb")*)?\])"
+
+
+def _shape_pattern(shapes: list[tuple[bytes, ...]], value: bytes, depth: int = 0) -> bytes:
+    """The data members of any of ``shapes`` (key tuples sharing their first ``depth`` keys),
+    as a trie, so that each step tries only the keys that can come next."""
+    following: dict[bytes, list[tuple[bytes, ...]]] = {}
+    ends = False
+    for shape in shapes:
+        if len(shape) == depth:
+            ends = True
+        else:
+            following.setdefault(shape[depth], []).append(shape)
+    alternatives = [
+        (b"," if depth else b"") + re.escape(key) + b":" + value + _shape_pattern(more, value, depth + 1)
+        for key, more in following.items()
+    ]
+    if ends:
+        alternatives.append(b"")
+    if alternatives == [b""]:
+        return b""
+    return b"(?:" + b"|".join(alternatives) + b")"
+
+
+def _learned_grammar(string: bytes) -> re.Pattern[bytes]:
+    # One group, prev and seq together: findall then gives bytes, not a tuple per body.
+    return re.compile(
+        rb"(?m)^"
+        rb'\{"actor":(?:null|' + string + rb'),"data":\{' + _shape_pattern(list(_shapes), _value(string)) + rb'\}'
+        rb',"prev":"(.{64}","seq":[1-9][0-9]{0,14}),"subject":(?:null|' + string + rb")"
+        rb',"ts":"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z"'
+        rb',"type":' + string[:-1] + rb'+","v":1\}'
+        rb"$"
+    )
+
+
+def _learn(shapes: Iterable[tuple[bytes, ...]]) -> None:
+    """Add data-key shapes (each already checked to be in order) to the learned grammar."""
+    global _learned
+    new = [s for s in shapes if s not in _shapes]
+    if not new or len(_shapes) >= MAX_SHAPES:
+        return
+    for s in new[: MAX_SHAPES - len(_shapes)]:
+        _shapes[s] = None
+    _learned = (_learned_grammar(_LOOSE_STR), _learned_grammar(_STR))
+
+
+_SEQ_TEXT = b'","seq":%d'.__mod__
+
 
 def _keys_sorted(keys: tuple[bytes, ...]) -> bool:
     """Data keys (captured with their quotes, b'' when absent) strictly increasing."""
@@ -201,18 +280,33 @@ def _fast_chunk(
     ``joined`` is ``b"\\n".join(bodies)`` when the caller has it already."""
     n = len(bodies)
     chunk = b"\n".join(bodies) if joined is None else joined
-    if chunk.count(b"\n") != n - 1:
-        return None
-    if not chunk.isascii():
-        try:
-            chunk.decode("utf-8")
-        except UnicodeDecodeError:
+    learned = _learned
+    if learned is not None and len(chunk.translate(None, _UNCLEAN)) == len(chunk) - (n - 1):
+        found = learned[0].findall(chunk)  # a clean chunk (see _UNCLEAN)
+    else:
+        if chunk.count(b"\n") != n - 1:
             return None
+        if not chunk.isascii():
+            try:
+                chunk.decode("utf-8")
+            except UnicodeDecodeError:
+                return None
+        found = learned[1].findall(chunk) if learned is not None else ()
+    if len(found) == n:
+        hashes = leaf_hashes(bodies)
+        # found[i] is b'<prev>","seq":<seq>' of body i.
+        expected: list[bytes | None] = [None] * (2 * n)
+        expected[0::2] = map(hexlify, [prev_hash, *hashes[:-1]])
+        expected[1::2] = map(_SEQ_TEXT, range(first_seq, first_seq + n))
+        if b"".join(found) != b"".join(expected):  # type: ignore[arg-type]
+            return None
+        return hashes
     rows = _FAST_LINES.findall(chunk)
     if len(rows) != n:
         return None
     columns = list(zip(*rows))
-    for keys in set(zip(*columns[:FAST_MAX_KEYS])):
+    shapes = set(zip(*columns[:FAST_MAX_KEYS]))
+    for keys in shapes:
         if not _keys_sorted(keys):
             return None
     expected_seqs = ",".join(map(str, range(first_seq, first_seq + n))).encode("ascii")
@@ -222,6 +316,7 @@ def _fast_chunk(
     expected_prevs = (prev_hash + b"".join(hashes[:-1])).hex().encode("ascii")
     if b"".join(columns[FAST_MAX_KEYS]) != expected_prevs:
         return None
+    _learn(tuple(k for k in keys if k) for keys in shapes)
     return hashes
 
 

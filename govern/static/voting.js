@@ -16,12 +16,23 @@
     });
   }
 
-  function button(text, label, className) {
+  // The visible words come first and the option's name follows, hidden from sight but read out
+  // ("Omhoog: Speeltuin"), so the accessible name contains the visible label (WCAG 2.5.3).
+  function setText(b, text, name) {
+    b.textContent = text;
+    if (name) {
+      var hidden = document.createElement("span");
+      hidden.className = "visually-hidden";
+      hidden.textContent = ": " + name;
+      b.appendChild(hidden);
+    }
+  }
+
+  function button(text, name, className) {
     var b = document.createElement("button");
     b.type = "button";
     b.className = "small secondary " + (className || "");
-    b.textContent = text;
-    if (label) b.setAttribute("aria-label", label);
+    setText(b, text, name);
     return b;
   }
 
@@ -155,9 +166,9 @@
         name.textContent = item.label;
         var tools = document.createElement("span");
         tools.className = "ranker-tools";
-        var up = button(d.labelUp, fill(d.labelUpFor, { name: item.label }), "ranker-up");
-        var down = button(d.labelDown, fill(d.labelDownFor, { name: item.label }), "ranker-down");
-        var off = button(d.labelRemove, fill(d.labelRemoveFor, { name: item.label }), "ranker-remove");
+        var up = button(d.labelUp, item.label, "ranker-up");
+        var down = button(d.labelDown, item.label, "ranker-down");
+        var off = button(d.labelRemove, item.label, "ranker-remove");
         up.disabled = index === 0;
         down.disabled = index === order.length - 1;
         up.addEventListener("click", function () { move(key, order.indexOf(key) - 1, "ranker-up"); });
@@ -188,14 +199,12 @@
         }
         var place = order.indexOf(item.key);
         if (place >= 0) {
-          item.toggle.textContent = (place + 1) + " · " + d.labelRemove;
-          item.toggle.setAttribute("aria-label", fill(d.labelRemoveFor, { name: item.label }));
+          setText(item.toggle, (place + 1) + " · " + d.labelRemove, item.label);
           item.toggle.setAttribute("aria-pressed", "true");
           item.toggle.removeAttribute("aria-disabled");
           item.row.classList.add("is-chosen");
         } else {
-          item.toggle.textContent = d.labelAdd;
-          item.toggle.setAttribute("aria-label", fill(d.labelAddFor, { name: item.label }));
+          setText(item.toggle, d.labelAdd, item.label);
           item.toggle.setAttribute("aria-pressed", "false");
           // Not disabled (it would lose focus); a click on a full list explains why instead.
           if (full) item.toggle.setAttribute("aria-disabled", "true");

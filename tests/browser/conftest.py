@@ -22,6 +22,8 @@ ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "tests" / "browser" / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 CHROMIUM = shutil.which("chromium")
+#: The app behind each live server (by its base URL), for tests that set up data through the services.
+LIVE_APPS: dict[str, Any] = {}
 
 pytestmark = [
     pytest.mark.browser,
@@ -41,17 +43,21 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> 
     with fresh_database(database_url, tmp) as url:
         app = migrated_app(url, tmp, WTF_CSRF_ENABLED=True)
         with app.app_context():
+            from govern.audit.checkpoints import create_key
             from govern.demo import load_demo
 
+            create_key()  # the demo's votes sign checkpoints when they open and close
             load_demo()
         server = make_server("127.0.0.1", 0, app, threaded=True)
         port = server.server_port
         app.config["GOVERN_BASE_URL"] = f"http://127.0.0.1:{port}"
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
+        LIVE_APPS[f"http://127.0.0.1:{port}"] = app
         try:
             yield f"http://127.0.0.1:{port}"
         finally:
+            LIVE_APPS.pop(f"http://127.0.0.1:{port}", None)
             server.shutdown()
             thread.join(timeout=10)
             server.server_close()
