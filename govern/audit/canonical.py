@@ -62,6 +62,18 @@ def encode(value: Any) -> bytes:
         raise NotCanonical(f"text contains a lone surrogate ({exc.reason})") from None
 
 
+_PLAIN_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"), sort_keys=True)
+
+
+def encode_plain(value: Any) -> bytes:
+    """:func:`encode` without the per-value walk, for large documents whose shape the caller
+    guarantees: object keys ASCII (then JSON's key sort is JCS's), no floats, integers within
+    ±(2^53−1). A vote's counting document (50,000 ballots) is encoded this way in a quarter of
+    the time; the bytes are the same (a test compares them), and the verifier's
+    :func:`decode` refuses any bytes that are not canonical."""
+    return _PLAIN_ENCODER.encode(value).encode("utf-8")
+
+
 def decode(data: bytes) -> Any:
     """Parse canonical bytes, refusing anything :func:`encode` would not have produced."""
     try:

@@ -75,8 +75,12 @@ def pb_instance(profile: Profile, costs: Mapping[str, int] | None, budget: int |
 
 
 def run(rule: str, profile: Profile, params: Mapping[str, Any] | None = None, *,
-        costs: Mapping[str, int] | None = None, budget: int | None = None) -> Outcome:
-    """Run ``rule`` on ``profile``; ``params`` as recorded (``tie_break`` is the seed or None)."""
+        costs: Mapping[str, int] | None = None, budget: int | None = None, instance: Any = None) -> Outcome:
+    """Run ``rule`` on ``profile``; ``params`` as recorded (``tie_break`` is the seed or None).
+
+    ``instance``: the budgeting instance of this profile, costs and budget when the caller
+    already has it (counting one box by two budgeting rules builds it once).
+    """
     if rule not in RULES:
         raise ParameterError(f"unknown rule {rule!r}; known: {', '.join(RULES)}")
     kwargs = dict(params or {})
@@ -85,7 +89,7 @@ def run(rule: str, profile: Profile, params: Mapping[str, Any] | None = None, *,
         raise ParameterError("tie_break must be a seed string or null")
     fn = RULES[rule]
     if rule in BUDGETING_RULES:
-        subject = pb_instance(profile, costs, kwargs.get("budget", budget))
+        subject = instance if instance is not None and "budget" not in kwargs else pb_instance(profile, costs, kwargs.get("budget", budget))
     else:
         subject = profile
     try:

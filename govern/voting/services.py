@@ -712,11 +712,13 @@ def close_vote(vote: VoteItem, *, by: Account | None) -> None:
         )
     _rewrite_box(vote)
     document = count_document(vote, rows)
-    document_bytes = canonical.encode(document)
+    document_bytes = canonical.encode_plain(document)
     try:
         # What tally_rules.recount(document) does (and the verifier will do), with the profile built once.
         profile, extras = profile_from_document(document["profile"])
-        outcome = tally_rules.run(vote.rule, profile, document["params"], costs=extras.get("costs"), budget=extras.get("budget"))
+        costs, budget = extras.get("costs"), extras.get("budget")
+        instance = tally_rules.pb_instance(profile, costs, budget) if vote.kind == VoteKind.BUDGET else None
+        outcome = tally_rules.run(vote.rule, profile, document["params"], costs=costs, budget=budget, instance=instance)
     except (FormatError, ParameterError, ValueError) as exc:
         raise ServiceError(_l("The votes could not be counted: %(reason)s", reason=str(exc))) from None
     outcome_bytes = outcome.to_json()
@@ -737,7 +739,7 @@ def close_vote(vote: VoteItem, *, by: Account | None) -> None:
     if vote.kind == VoteKind.BUDGET:
         greedy_params = {"tie_break": vote.tie_break_seed, "min_support": 1}
         vote.comparison = tally_rules.run(
-            "greedy", profile, greedy_params, costs=extras.get("costs"), budget=extras.get("budget")
+            "greedy", profile, greedy_params, costs=costs, budget=budget, instance=instance
         ).to_json()
     entry = record(
         "vote.closed",

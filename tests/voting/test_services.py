@@ -342,3 +342,17 @@ def test_left_over_money_never_funds_a_plan_nobody_chose(db, board, tiers, make_
     budgeting.advance_phase(round_, by=board, to=Phase.RESULTS)
     assert vote.winners == [f"p{liked.id}"] and unloved.status == ProposalStatus.NOT_FUNDED
     assert services.comparison_dict(vote)["winners"] == [f"p{liked.id}"]
+
+
+def test_the_counting_document_is_encoded_canonically(db, board, tiers, make_account):
+    # close_vote encodes the (large) counting document without canonical.encode's walk; same bytes
+    voters = [make_account(tier="lid") for _ in range(4)]
+    vote = make_election(board, tiers)
+    _cast_all(vote, voters, [["c2", "c1"], ["c1"], ["c3", "c4", "c1"], ["c2", "c1"]])
+    services.close_vote(vote, by=board)
+    document = canonical.decode(vote.count_document)  # decode refuses non-canonical bytes
+    assert canonical.encode(document) == canonical.encode_plain(document) == vote.count_document
+    from govern.audit.bundle import box_leaf
+
+    for tracker, ranking, weight in [("AB12-CD34", ["c1", "c2"], 3), ("Ü", [], 1), ("x", ["é\u2028"], 2**53 - 1)]:
+        assert box_leaf(tracker, ranking, weight) == canonical.encode({"tracker": tracker, "ranking": ranking, "weight": weight})
