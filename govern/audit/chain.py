@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import json
 import re
-from binascii import hexlify
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -242,7 +241,7 @@ def _learned_grammar(string: bytes) -> re.Pattern[bytes]:
         rb'\{"actor":(?:null|' + string + rb'),"data":\{' + _shape_pattern(list(_shapes), _value(string)) + rb'\}'
         rb',"prev":"(.{64}","seq":[1-9][0-9]{0,14}),"subject":(?:null|' + string + rb")"
         rb',"ts":"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z"'
-        rb',"type":' + string[:-1] + rb'+","v":1\}'
+        rb',"type":' + string.replace(b']*"', b']+"') + rb',"v":1\}'
         rb"$"
     )
 
@@ -256,9 +255,6 @@ def _learn(shapes: Iterable[tuple[bytes, ...]]) -> None:
     for s in new[: MAX_SHAPES - len(_shapes)]:
         _shapes[s] = None
     _learned = (_learned_grammar(_LOOSE_STR), _learned_grammar(_STR))
-
-
-_SEQ_TEXT = b'","seq":%d'.__mod__
 
 
 def _keys_sorted(keys: tuple[bytes, ...]) -> bool:
@@ -294,11 +290,13 @@ def _fast_chunk(
         found = learned[1].findall(chunk) if learned is not None else ()
     if len(found) == n:
         hashes = leaf_hashes(bodies)
-        # found[i] is b'<prev>","seq":<seq>' of body i.
-        expected: list[bytes | None] = [None] * (2 * n)
-        expected[0::2] = map(hexlify, [prev_hash, *hashes[:-1]])
-        expected[1::2] = map(_SEQ_TEXT, range(first_seq, first_seq + n))
-        if b"".join(found) != b"".join(expected):  # type: ignore[arg-type]
+        # found[i] is b'<prev>","seq":<seq>' of body i, without a newline; compared all at
+        # once, one newline after each, so that a piece can only equal its own.
+        expected: list[str | None] = [None, '","seq":', None, "\n"] * n
+        expected[0::4] = map(bytes.hex, [prev_hash, *hashes[:-1]])
+        expected[2::4] = map(str, range(first_seq, first_seq + n))
+        found.append(b"")
+        if b"\n".join(found) != "".join(expected).encode("ascii"):  # type: ignore[arg-type]
             return None
         return hashes
     rows = _FAST_LINES.findall(chunk)

@@ -62,15 +62,21 @@ def shared() -> Any:
 
 
 def fork_map(fn: Callable[..., Any], tasks: Sequence[tuple[Any, ...]], data: Any) -> list[Any]:
-    """Run ``fn(*task)`` for every task in forked worker processes that inherit ``data``
+    """Run ``fn(*task)`` for every task, the first in this process and the others in forked
+    worker processes that inherit ``data``
     (read through :func:`shared`) without copying it. ``fn`` must be a module-level function,
     and what it returns must pickle (return errors as values: our exceptions do not).
     Not for use from several threads at once, nor inside a web server."""
     global _shared
     _shared = data
     try:
-        with multiprocessing.get_context("fork").Pool(len(tasks)) as pool:
-            return pool.starmap(fn, tasks)
+        if len(tasks) == 1:
+            return [fn(*tasks[0])]
+        # This process takes the first task itself rather than wait idle for the others.
+        with multiprocessing.get_context("fork").Pool(len(tasks) - 1) as pool:
+            others = pool.starmap_async(fn, tasks[1:])
+            first = fn(*tasks[0])
+            return [first, *others.get()]
     finally:
         _shared = None
 

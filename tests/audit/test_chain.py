@@ -189,3 +189,14 @@ def test_merkle_root_in_several_processes_is_the_same():
     hashes = replay(make_chain([{"i": i} for i in range(3000)]))
     for n in (1, 2, 3, 5, 1024, 1025, 2047, 3000):
         assert root(hashes[:n], workers=3) == root(hashes[:n], workers=1), n
+
+
+def test_a_learned_shape_still_refuses_an_empty_type():
+    # The replay compiles a faster pattern for each body shape it has checked once; that pattern
+    # must refuse what the full parse refuses, e.g. an empty type, deep inside a known chunk.
+    bodies = make_chain([{"a": i} for i in range(3000)])
+    replay(bodies)  # the shape is learned
+    broken = _break(bodies, 2000, lambda body: _reserialize(body, type=""))
+    with pytest.raises(ChainError) as info:
+        replay(broken)
+    assert info.value.seq == 2000 and "type" in str(info.value)
