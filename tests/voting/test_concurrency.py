@@ -331,19 +331,19 @@ def test_when_every_check_passes_the_unique_constraint_decides(world: World, mon
 
     vote_id = _open(world, "motion")
     attempts = [a for a in _attempts(world, "motion") if a.member in (world.organisation, world.person_member)]
-    original = services._voted
+    original = services._weight_and_voted
     gate = threading.Barrier(len(attempts))
     seen: list[bool] = []
 
-    def voted_then_wait(vote: Any, member_id: int) -> bool:
-        answer = original(vote, member_id)
+    def voted_then_wait(vote: Any, member_id: int) -> tuple[int | None, bool]:
+        weight, answer = original(vote, member_id)
         seen.append(answer)
         gate.wait(TIMEOUT)  # nobody inserts until everybody has checked
-        return answer
+        return weight, answer
 
-    monkeypatch.setattr(services, "_voted", voted_then_wait)
+    monkeypatch.setattr(services, "_weight_and_voted", voted_then_wait)
     _run_together([_service_job(world, vote_id, a) for a in attempts])
-    monkeypatch.setattr(services, "_voted", original)
+    monkeypatch.setattr(services, "_weight_and_voted", original)
     assert seen == [False] * len(attempts)  # every refusal below came from the database
     _check_outcome(world, vote_id, attempts)
 
