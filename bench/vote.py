@@ -2,7 +2,7 @@
 
     BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/postgres \\
         /work/main/.venv/bin/python bench/vote.py [--members 3000] [--proposals 30] [--workers 4]
-        [--worker-class gthread] [--threads 4] [--clients 16] [--duplicates 300] [--double 100]
+        [--worker-class sync] [--threads 4] [--clients 8] [--duplicates 300] [--double 100]
         [--close-ballots 50000] [--skip-http] [--skip-close] [--profile-close] [--production-hash]
 
 Part 1, casting (PostgreSQL only). A new database is created next to BENCH_DATABASE_URL
@@ -703,9 +703,9 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=3000)
     parser.add_argument("--proposals", type=int, default=30)
     parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--worker-class", default="gthread", choices=["sync", "gthread"])
+    parser.add_argument("--worker-class", default="sync", choices=["sync", "gthread"])
     parser.add_argument("--threads", type=int, default=4)
-    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--duplicates", type=int, default=300)
     parser.add_argument("--double", type=int, default=100)
     parser.add_argument("--close-ballots", type=int, default=50_000)
