@@ -13,24 +13,18 @@ import sqlalchemy as sa
 
 from ..extensions import db
 from ..membership.models import Member, MemberStatus, Tier
+from ..tally.motion import share, share_needed
 from .models import Attendance, Proxy
 
 
 def fraction(text: str) -> tuple[int, int]:
-    """``"1/2"`` → (1, 2); ValueError when it is not a share between 0 and 1."""
-    num, sep, den = text.partition("/")
-    if not sep or not num.strip().isdigit() or not den.strip().isdigit():
-        raise ValueError(text)
-    n, d = int(num), int(den)
-    if d <= 0 or n > d:
-        raise ValueError(text)
-    return n, d
+    """``"1/2"`` → (1, 2); ValueError when it is not a share between 0 and 1 (the counting engine's rule)."""
+    return share(text)
 
 
-def needed(share: str, total: int) -> int:
-    """The weight needed for a quorum of ``share`` of ``total`` (rounded up)."""
-    n, d = fraction(share)
-    return -(-n * total // d)
+def needed(text: str, total: int) -> int:
+    """The weight needed for a quorum of ``text`` of ``total`` (rounded up)."""
+    return share_needed(text, total)
 
 
 def assembly_weights() -> dict[int, int]:

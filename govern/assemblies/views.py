@@ -501,8 +501,9 @@ def _paper_vote(vote_id: int) -> Any:
 
 
 def _option_names(vote: Any) -> dict[str, str]:
-    motion = {"yes": _("For"), "no": _("Against"), "abstain": _("Abstain")}
-    return {o.key: motion.get(o.key, o.label) if vote.kind.value == "motion" else o.label for o in vote.options}
+    from ..voting.results import labels
+
+    return labels(vote)
 
 
 def _may_mark(vote: Any) -> list[tuple[int, str]]:

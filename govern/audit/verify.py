@@ -36,6 +36,7 @@ from . import canonical
 from .bundle import Bundle, BundleError, box_leaf, checkpoint_file_size, electorate_digest, read_bundle
 from .chain import ChainError, parse_entry, replay
 from .checkpoint import Checkpoint, CheckpointError, Verifier, parse_checkpoint, verify_checkpoint
+from ..tally.motion import share_needed
 from .merkle import CompactRange, auto_workers, leaf_hash
 from .merkle import root as merkle_root
 
@@ -523,10 +524,9 @@ def _check_quorum(data: Mapping[str, Any], seq: Any) -> list[tuple[str, str]]:
     if not isinstance(quorum, dict):
         return []
     try:
-        num, _, den = str(quorum["required"]).partition("/")
-        needed = -(-int(num) * int(quorum["electorate_weight"]) // int(den))
+        needed = share_needed(quorum["required"], int(quorum["electorate_weight"]))
         met = int(quorum["electorate_weight"]) > 0 and int(quorum["weight"]) >= needed
-    except (KeyError, ValueError, ZeroDivisionError) as exc:
+    except (KeyError, TypeError, ValueError) as exc:
         return [("vote.closed", f"the quorum recorded at entry {seq} is malformed ({exc})")]
     if needed != quorum.get("needed") or met != quorum.get("met") or data.get("valid") is not met:
         return [("vote.closed", f"the quorum arithmetic at entry {seq} does not add up")]

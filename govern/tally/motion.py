@@ -35,6 +35,17 @@ THRESHOLDS = ("majority", "two-thirds")
 ABSTENTIONS = ("excluded", "counted")
 
 
+def share(text: Any) -> tuple[int, int]:
+    """A share written ``"n/d"`` (0 ≤ n ≤ d, d > 0) → (n, d); ParameterError otherwise."""
+    return _fraction(text)
+
+
+def share_needed(text: Any, total: int) -> int:
+    """The weight that reaches ``text`` (``"n/d"``) of ``total``, rounded up."""
+    num, den = _fraction(text)
+    return -(-num * total // den)
+
+
 def _fraction(text: Any) -> tuple[int, int]:
     if isinstance(text, str):
         num, sep, den = text.partition("/")
@@ -80,9 +91,9 @@ def motion(
             raise ParameterError("a quorum needs both quorum=\"n/d\" and electorate=<total weight>")
         if type(electorate) is not int or electorate < turnout:
             raise ParameterError(f"electorate must be an integer at least the turnout ({turnout}), not {electorate!r}")
-        num, den = _fraction(quorum)
+        _fraction(quorum)
         params.update(quorum=quorum, electorate=electorate)
-        needed = -(-num * electorate // den)
+        needed = share_needed(quorum, electorate)
         summary["quorum_needed"] = needed
         summary["quorate"] = turnout >= needed
     if not summary.get("quorate", True):
