@@ -59,6 +59,7 @@ def create_app(config: Any = None) -> Flask:
     from .budgeting.views import bp as budgeting_bp
     from .assemblies.views import bp as assemblies_bp
     from .deliberation.views import bp as deliberation_bp
+    from .finance import models as _finance_models  # noqa: F401 - the tables, until finance has views
     from .main import bp as main_bp
     from .membership.views import bp as membership_bp
     from .membership.board import bp as board_bp

@@ -254,6 +254,9 @@ def record_results(round_: BudgetRound, *, by: Account | str | None, funded_ids:
         subject=f"round:{round_.id}",
         data={"funded": sorted(funded), "not_funded": sorted(ids - funded), "total_cents": total},
     )
+    from ..finance.services import create_projects
+
+    create_projects(round_, by=by)
 
 
 # --- proposals ------------------------------------------------------------------------------

@@ -490,7 +490,11 @@ def test_results_funded_and_not_funded(db, board, round_, proposer, reviewer):
     assert (a.status, b.status) == (ProposalStatus.FUNDED, ProposalStatus.NOT_FUNDED)
     assert [e.type for e in entries(db, a.subject)][-1] == "proposal.funded"
     assert [e.type for e in entries(db, b.subject)][-1] == "proposal.not_funded"
-    assert last(db).type == "round.results_recorded" and last(db).data["funded"] == [a.id]
+    results = entries(db, f"round:{round_.id}")[-1]
+    assert results.type == "round.results_recorded" and results.data["funded"] == [a.id]
+    # The funded proposal became a project with its cost as allocation, right after the results.
+    assert last(db).type == "project.created" and last(db).seq == results.seq + 1
+    assert last(db).data["proposal"] == a.id and last(db).data["allocation_cents"] == a.cost_cents
     with pytest.raises(ServiceError, match="already recorded"):
         services.record_results(round_, by=board, funded_ids=[a.id])
 
