@@ -127,7 +127,10 @@ def load_finished_round(board: Account) -> int:
         cast += 1
     budgeting.advance_phase(round_, by=board, to=Phase.RESULTS)  # closes and counts the vote
     budgeting.advance_phase(round_, by=board, to=Phase.IMPLEMENTATION)
-    return 1 + len(proposals) + cast
+    from ..finance.demo import load as load_spending
+
+    spending = load_spending(board, round_.id)
+    return 1 + len(proposals) + cast + spending
 
 
 def load_closed_motion(board: Account) -> int:
