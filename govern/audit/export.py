@@ -15,6 +15,8 @@ from .log import AuditEntry
 
 #: Vote exporters register here (the voting package adds closed votes); each yields bundle vote mappings.
 VOTE_SOURCES: list[Any] = []
+#: Other exporters (the money trail) register here; each returns {file name: bytes} for the bundle.
+FILE_SOURCES: list[Any] = []
 
 README = """govern audit bundle
 
@@ -46,6 +48,9 @@ def export_bundle(path: str) -> dict[str, int]:
     notes = list(db.session.execute(sa.select(AuditCheckpoint.note).order_by(AuditCheckpoint.size)).scalars())
     votes = [vote for source in VOTE_SOURCES for vote in source()]
     entries = list(_bodies())
+    extra = {"README.txt": README.encode()}
+    for source in FILE_SOURCES:
+        extra.update(source())
     write_bundle(
         path,
         origin=current_app.config["GOVERN_ORIGIN"],
@@ -53,6 +58,6 @@ def export_bundle(path: str) -> dict[str, int]:
         checkpoints=notes,
         public_key=str(verifier()),
         votes=votes,
-        extra_files={"README.txt": README.encode()},
+        extra_files=extra,
     )
     return {"entries": len(entries), "checkpoints": len(notes), "votes": len(votes)}

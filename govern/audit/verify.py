@@ -36,6 +36,7 @@ from . import canonical
 from .bundle import Bundle, BundleError, box_leaf, checkpoint_file_size, electorate_digest, read_bundle
 from .chain import ChainError, parse_entry, replay
 from .checkpoint import Checkpoint, CheckpointError, Verifier, parse_checkpoint, verify_checkpoint
+from ..finance import ledger
 from ..tally.motion import share_needed
 from .merkle import CompactRange, auto_workers, leaf_hash
 from .merkle import root as merkle_root
@@ -147,6 +148,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Vote {id} was closed at entry {seq}, but its ballots are not in the bundle, so it cannot be recounted.",
         "Stemming {id} is gesloten bij regel {seq}, maar de stembiljetten zitten niet in de bundel, dus hertellen kan niet.",
     ),
+    "money_ok": (
+        "Money: {projects} projects, each from a proposal the vote funded with the allocation it recorded; {entries} "
+        "entries, each for one of those projects; {decisions} board decisions; no project uses more than its "
+        "allocation without a board decision; money.json lists exactly these entries and totals "
+        "(allocated {allocated}, spent {spent}, open commitments {open}, in cents).",
+        "Geld: {projects} projecten, elk uit een voorstel dat de stemming geld gaf, met het vastgelegde bedrag; {entries} "
+        "boekingen, elk voor een van die projecten; {decisions} besluiten van het bestuur; geen project gebruikt meer dan "
+        "het toegekende bedrag zonder besluit van het bestuur; money.json bevat precies deze boekingen en totalen "
+        "(toegekend {allocated}, uitgegeven {spent}, open verplichtingen {open}, in centen).",
+    ),
+    "money_none": ("Money: the record has no funded projects yet.", "Geld: het logboek heeft nog geen projecten met geld."),
+    "money_bad": ("Money ({place}): {reason}.", "Geld ({place}): {reason}."),
     "summary_ok": ("All {count} checks passed.", "Alle {count} controles zijn geslaagd."),
     "summary_bad": (
         "{bad} of {count} checks FAILED. The first problem: {first}",
@@ -181,7 +194,7 @@ class Check:
 
     def text(self, lang: str = "en") -> str:
         template = MESSAGES[self.message][LANGS.index(lang)]
-        params = {k: _number(v, lang) for k, v in self.params.items()}
+        params = {k: v.text(lang) if isinstance(v, _MoneyReason) else _number(v, lang) for k, v in self.params.items()}
         if lang == "nl" and params.get("code") in CHAIN_REASONS_NL:
             params["reason"] = CHAIN_REASONS_NL[params["code"]].format(**params)
         return template.format(**params)
@@ -369,6 +382,9 @@ def verify_bundle(
 
     # 6. Votes.
     _check_votes(report, bundle, entries[:valid], recount or _default_recount)
+
+    # 7. The money trail.
+    _check_money(report, bundle, entries[:valid])
     return report
 
 
@@ -465,6 +481,149 @@ def _check_votes(report: Report, bundle: Bundle, entries: list[bytes], recount: 
                 report.add(True, "vote_box_ok", id=vote_id, n=len(meta["box"]), root=_short(str(data.get("ballot_box_root"))))
             if data.get("valid") is False:
                 report.add(True, "vote_invalid", id=vote_id, weight=data["quorum"]["weight"], needed=data["quorum"]["needed"])
+
+
+#: Why the money trail fails, in English and Dutch.
+MONEY_REASONS: dict[str, tuple[str, str]] = {
+    "project_malformed": ("the project entry lacks its proposal, round or allocation", "de projectregel mist het voorstel, de ronde of het bedrag"),
+    "project_twice": (
+        "project {project} (proposal {proposal}) is created a second time",
+        "project {project} (voorstel {proposal}) wordt een tweede keer aangemaakt",
+    ),
+    "project_not_funded": (
+        "project {project} is made from proposal {proposal}, which the results of round {round} did not fund",
+        "project {project} komt uit voorstel {proposal}, dat volgens de uitslag van ronde {round} geen geld kreeg",
+    ),
+    "allocation_differs": (
+        "project {project} is allocated {allocated} cents, but its proposal was funded at {cost} cents",
+        "project {project} krijgt {allocated} cent, maar het voorstel kreeg {cost} cent",
+    ),
+    "unknown_project": (
+        "money is booked on project {project}, which no funded proposal became",
+        "er is geld geboekt op project {project}, maar geen voorstel met geld is dat project geworden",
+    ),
+    "decision_malformed": ("a board decision for project {project} has no positive amount", "een besluit voor project {project} heeft geen positief bedrag"),
+    "entry_malformed": ("the money entry is malformed (kind, amount or sign)", "de boeking klopt niet (soort, bedrag of teken)"),
+    "entry_twice": ("money entry {entry} is booked twice", "boeking {entry} staat er twee keer"),
+    "reversal_bad": (
+        "correction {entry} does not cancel entry {reverses} (it must be an earlier entry of the same project and kind, "
+        "not corrected before, with the opposite amount)",
+        "correctie {entry} heft boeking {reverses} niet op (dat moet een eerdere boeking van hetzelfde project en "
+        "dezelfde soort zijn, niet eerder gecorrigeerd, met het tegengestelde bedrag)",
+    ),
+    "commitment_bad": (
+        "expenditure {entry} pays commitment {commitment}, which is not an earlier commitment of the same project",
+        "uitgave {entry} betaalt verplichting {commitment}, maar dat is geen eerdere verplichting van hetzelfde project",
+    ),
+    "overspend": (
+        "project {project} goes {over} cents over its allocation with entry {entry}, without a board decision",
+        "project {project} gaat met boeking {entry} {over} cent over het toegekende bedrag, zonder besluit van het bestuur",
+    ),
+    "file_missing": ("the record has a money trail but the bundle has no money.json", "het logboek heeft geldboekingen maar de bundel heeft geen money.json"),
+    "file_unreadable": ("money.json is not canonical JSON in the expected shape ({reason})", "money.json is geen canonieke JSON in de verwachte vorm ({reason})"),
+    "file_projects": (
+        "money.json lists projects {listed}, but the record created {recorded}",
+        "money.json noemt projecten {listed}, maar het logboek maakte {recorded}",
+    ),
+    "file_project": (
+        "money.json says project {project} has {field} = {listed}, but the record gives {recorded}",
+        "money.json zegt dat project {project} {field} = {listed} heeft, maar het logboek geeft {recorded}",
+    ),
+    "file_entries": (
+        "money.json lists {listed} entries, the record {recorded}",
+        "money.json noemt {listed} boekingen, het logboek {recorded}",
+    ),
+    "file_entry": (
+        "money.json's entry {entry} differs from what the record says at entry {seq}",
+        "boeking {entry} in money.json verschilt van wat het logboek zegt bij regel {seq}",
+    ),
+    "file_decisions": (
+        "money.json lists {listed} board decisions, the record {recorded}",
+        "money.json noemt {listed} besluiten van het bestuur, het logboek {recorded}",
+    ),
+}
+
+_TRAIL_MARKS = tuple(f'"type":"{t}"'.encode() for t in ledger.TRAIL_TYPES)
+
+
+def _check_money(report: Report, bundle: Bundle, entries: list[bytes]) -> None:
+    """Replay the record's money entries and compare money.json with them."""
+    records = []
+    for seq, body in enumerate(entries, start=1):
+        if any(mark in body for mark in _TRAIL_MARKS):
+            entry = parse_entry(body)
+            if entry.type in ledger.TRAIL_TYPES:
+                records.append((seq, entry.type, entry.subject, entry.data))
+    trail = ledger.replay(records)
+    failures: list[tuple[str, str, dict[str, Any]]] = [(f"entry {p.seq}", p.code, p.params) for p in trail.problems]
+    data = bundle.extra_files.get("money.json")
+    if data is None:
+        if trail.projects or trail.entries:
+            failures.append(("money.json", "file_missing", {}))
+    else:
+        failures.extend(_compare_money_file(data, trail))
+    for where, code, params in failures:
+        report.add(False, "money_bad", where=where, place=where, reason=_MoneyReason(code, params))
+    if failures:
+        return
+    if not trail.projects:
+        report.add(True, "money_none")
+        return
+    total = sum((p.totals() for p in trail.projects.values()), ledger.Totals())
+    report.add(
+        True, "money_ok", projects=len(trail.projects), entries=len(trail.entries), decisions=trail.decisions,
+        allocated=total.allocated, spent=total.spent, open=total.open_commitments,
+    )
+
+
+def _compare_money_file(data: bytes, trail: ledger.Trail) -> list[tuple[str, str, dict[str, Any]]]:
+    try:
+        document = canonical.decode(data)
+        projects = {p["id"]: p for p in document["projects"]}
+        listed_entries = document["entries"]
+        listed_decisions = document["decisions"]
+    except (canonical.NotCanonical, KeyError, TypeError) as exc:
+        return [("money.json", "file_unreadable", {"reason": str(exc)})]
+    out: list[tuple[str, str, dict[str, Any]]] = []
+    if sorted(projects) != sorted(trail.projects):
+        out.append(("money.json", "file_projects", {"listed": sorted(projects), "recorded": sorted(trail.projects)}))
+    for project_id, replayed in sorted(trail.projects.items()):
+        listed = projects.get(project_id)
+        if listed is None:
+            continue
+        expected = {"allocation_cents": replayed.allocated, "extra_cents": replayed.extra, "created_seq": replayed.created_seq}
+        expected.update({f"totals.{k}": v for k, v in replayed.totals().as_dict().items()})
+        for field_name, value in expected.items():
+            got = listed.get("totals", {}).get(field_name[7:]) if field_name.startswith("totals.") else listed.get(field_name)
+            if got != value:
+                out.append(("money.json", "file_project", {"project": project_id, "field": field_name, "listed": got, "recorded": value}))
+    if len(listed_entries) != len(trail.entries):
+        out.append(("money.json", "file_entries", {"listed": len(listed_entries), "recorded": len(trail.entries)}))
+    for item in listed_entries:
+        if not isinstance(item, dict):
+            out.append(("money.json", "file_unreadable", {"reason": "an entry is not an object"}))
+            continue
+        recorded = trail.entries.get(item.get("entry"))  # type: ignore[arg-type]
+        rest = {k: v for k, v in item.items() if k != "seq"}
+        if recorded is None or recorded[0] != item.get("seq") or recorded[1] != rest:
+            out.append(("money.json", "file_entry", {"entry": item.get("entry"), "seq": recorded[0] if recorded else item.get("seq")}))
+    if len(listed_decisions) != trail.decisions:
+        out.append(("money.json", "file_decisions", {"listed": len(listed_decisions), "recorded": trail.decisions}))
+    return out
+
+
+class _MoneyReason:
+    """A reason that renders in the report's language."""
+
+    def __init__(self, code: str, params: dict[str, Any]) -> None:
+        self.code, self.params = code, params
+
+    def text(self, lang: str) -> str:
+        en, nl = MONEY_REASONS[self.code]
+        return (nl if lang == "nl" else en).format(**self.params)
+
+    def __str__(self) -> str:
+        return self.text("en")
 
 
 def _check_box(meta: Mapping[str, Any], data: Mapping[str, Any], document: Any, seq: Any) -> list[tuple[str, str]]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -28,6 +28,7 @@ from ..extensions import db
 from ..i18n import money
 from ..membership.models import Account, Role
 from ..services import ServiceError, unit_of_work
+from .ledger import Totals, compute_totals
 from .models import (
     BoardDecision,
     MoneyDocument,
@@ -133,64 +134,6 @@ def create_projects(round_: BudgetRound, *, by: Account | str | None) -> list[Pr
 # --- totals -------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Totals:
-    """A project's money, in cents. ``in_use`` = spent + open commitments; ``left`` = ceiling − in use."""
-
-    allocated: int = 0
-    extra: int = 0
-    committed: int = 0
-    spent: int = 0
-    open_commitments: int = 0
-
-    @property
-    def ceiling(self) -> int:
-        return self.allocated + self.extra
-
-    @property
-    def in_use(self) -> int:
-        return self.spent + self.open_commitments
-
-    @property
-    def left(self) -> int:
-        return self.ceiling - self.in_use
-
-    @property
-    def over(self) -> int:
-        return max(0, -self.left)
-
-    def __add__(self, other: Totals) -> Totals:
-        return Totals(
-            self.allocated + other.allocated,
-            self.extra + other.extra,
-            self.committed + other.committed,
-            self.spent + other.spent,
-            self.open_commitments + other.open_commitments,
-        )
-
-
-def compute_totals(allocated: int, extra: int, entries: Iterable[tuple[int, str, int, int | None, int | None]]) -> Totals:
-    """Totals from (id, kind, amount, commitment id, reverses id) rows. Pure: the verifier does the same.
-
-    A commitment's open amount is its net amount (0 once reversed) minus the net of the
-    expenditures that settle it (reversals of those carry the same commitment), never below 0.
-    """
-    committed = spent = 0
-    commitment_net: dict[int, int] = {}
-    settled: dict[int, int] = {}
-    for entry_id, kind, amount, commitment_id, reverses_id in entries:
-        if kind == MoneyKind.COMMITMENT:
-            committed += amount
-            key = reverses_id if reverses_id is not None else entry_id
-            commitment_net[key] = commitment_net.get(key, 0) + amount
-        else:
-            spent += amount
-            if commitment_id is not None:
-                settled[commitment_id] = settled.get(commitment_id, 0) + amount
-    open_commitments = sum(max(0, net - settled.get(cid, 0)) for cid, net in commitment_net.items())
-    return Totals(allocated, extra, committed, spent, open_commitments)
-
-
 def _entry_rows(project_ids: Sequence[int] | None = None) -> dict[int, list[tuple[int, str, int, int | None, int | None]]]:
     t = MoneyEntry.__table__
     query = sa.select(t.c.project_id, t.c.id, t.c.kind, t.c.amount_cents, t.c.commitment_id, t.c.reverses_id).order_by(t.c.id)
@@ -206,6 +149,16 @@ def totals_for(projects: Sequence[Project]) -> dict[int, Totals]:
     """Totals of each project, from two queries whatever the number of projects."""
     rows = _entry_rows([p.id for p in projects]) if projects else {}
     return {p.id: compute_totals(p.allocation_cents, p.extra_cents, rows.get(p.id, ())) for p in projects}
+
+
+def lock(project: Project) -> Project:
+    """Hold the project's row until the transaction ends and reload it, so two people booking at once
+    cannot both pass the ceiling check (PostgreSQL: SELECT … FOR UPDATE; SQLite: the write
+    transaction already runs alone, BEGIN IMMEDIATE)."""
+    db.session.execute(
+        sa.select(Project).where(Project.id == project.id).with_for_update().execution_options(populate_existing=True)
+    )
+    return project
 
 
 def totals(project: Project) -> Totals:
@@ -450,6 +403,7 @@ def record_money(
 ) -> MoneyEntry:
     """Record a commitment or an expenditure. Past the ceiling only the board can, with a reason (a board decision)."""
     _require_manager(project, by)
+    lock(project)
     clean = check_money(project, values)
     current = totals(project)
     doc = _document(document)
@@ -461,6 +415,7 @@ def reverse(entry: MoneyEntry, *, by: Account, reason: str) -> MoneyEntry:
     """Correct an entry by a new one that cancels it (the negated amount, today's date). The original stays."""
     project = entry.project
     _require_manager(project, by)
+    lock(project)
     clean_reason = _text(reason, "reason", 500, required=True, message=_l("Say why this entry is corrected."))
     if entry.is_reversal:
         raise ServiceError(_l("A correction cannot be corrected. Record the entry again instead."))
@@ -519,6 +474,7 @@ def _decide(project: Project, *, by: Account, amount_cents: int, reason: str, de
 def allow_overspend(project: Project, *, by: Account, amount_cents: Any, reason: str, decided_on: Any) -> BoardDecision:
     """A board decision: the project may use ``amount_cents`` more than its allocation, for this reason."""
     _require_board(by)
+    lock(project)
     amount = check_amount(amount_cents)
     clean_reason = _text(reason, "reason", 2000, required=True, message=_l("Give the reason for the board's decision."))
     day = check_date(decided_on, "decided_on")
@@ -648,6 +604,8 @@ def check_rows(rows: Sequence[ImportRow], *, by: Account) -> list[tuple[int, Any
 @unit_of_work
 def import_expenditures(rows: Sequence[ImportRow], *, by: Account, file_sha256: str, filename: str) -> list[MoneyEntry]:
     """Import every row as an expenditure, or none: any problem raises :class:`ImportRefused` with all of them."""
+    for project in sorted({row.project.id: row.project for row in rows if row.project is not None}.values(), key=lambda p: p.id):
+        lock(project)  # in id order, so two imports never wait on each other crosswise
     errors = check_rows(rows, by=by)
     if errors:
         raise ImportRefused(errors)
@@ -672,3 +630,14 @@ def import_expenditures(rows: Sequence[ImportRow], *, by: Account, file_sha256: 
         },
     )
     return entries
+
+
+def _register_export() -> None:
+    from ..audit.export import FILE_SOURCES
+    from .export import money_files
+
+    if money_files not in FILE_SOURCES:
+        FILE_SOURCES.append(money_files)
+
+
+_register_export()
