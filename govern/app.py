@@ -59,7 +59,7 @@ def create_app(config: Any = None) -> Flask:
     from .budgeting.views import bp as budgeting_bp
     from .assemblies.views import bp as assemblies_bp
     from .deliberation.views import bp as deliberation_bp
-    from .finance import models as _finance_models  # noqa: F401 - the tables, until finance has views
+    from .finance.views import bp as finance_bp
     from .main import bp as main_bp
     from .membership.views import bp as membership_bp
     from .membership.board import bp as board_bp
@@ -76,6 +76,7 @@ def create_app(config: Any = None) -> Flask:
     app.register_blueprint(voting_bp)
     app.register_blueprint(results_bp)
     app.register_blueprint(assemblies_bp)
+    app.register_blueprint(finance_bp)
     app.register_blueprint(money_bp)
 
     from .errors import init_app as init_errors
