@@ -65,6 +65,7 @@ def create_app(config: Any = None) -> Flask:
     from .membership.board import bp as board_bp
     from .voting.results_views import bp as results_bp
     from .voting.views import bp as voting_bp
+    from .finance.report_views import bp as report_bp
     from .finance.public_views import bp as money_bp
 
     app.register_blueprint(main_bp)
@@ -76,6 +77,7 @@ def create_app(config: Any = None) -> Flask:
     app.register_blueprint(voting_bp)
     app.register_blueprint(results_bp)
     app.register_blueprint(assemblies_bp)
+    app.register_blueprint(report_bp)
     app.register_blueprint(finance_bp)
     app.register_blueprint(money_bp)
 
