@@ -349,6 +349,20 @@ def test_a_document_of_the_wrong_type_is_refused(client, auth, db, project, init
     assert (count(db, MoneyEntry), count(db, MoneyDocument), audit_count(db)) == before
 
 
+def test_documents_up_to_10_mb_pass_the_app_limit_and_larger_ones_get_a_message(client, auth, db, project, initiative):
+    auth.as_account(initiative)
+    url = f"/projects/{project.id}/money/new"
+    big = PDF + b"0" * (9 * 1024 * 1024)  # more than the app's 8 MB for other forms
+    response = send(client, url, money_form(kind="expenditure"), files={"document": (big, "offerte.pdf")})
+    assert response.status_code == 302, text(response)
+    assert db.session.scalar(sa.select(MoneyDocument.size)) == len(big)
+    before = (count(db, MoneyEntry), count(db, MoneyDocument), audit_count(db))
+    too_big = PDF + b"0" * (10 * 1024 * 1024)
+    response = send(client, url, money_form(kind="expenditure"), files={"document": (too_big, "offerte.pdf")})
+    assert response.status_code == 422 and "at most 10 MB" in field_error(text(response), "document")
+    assert (count(db, MoneyEntry), count(db, MoneyDocument), audit_count(db)) == before
+
+
 def test_over_the_money_the_initiative_is_refused_and_the_board_needs_a_reason(client, auth, db, project, initiative, board):
     spend(project, initiative, 140_000)  # € 1.400 of € 1.500,50 spent
     url = f"/projects/{project.id}/money/new"
