@@ -113,7 +113,7 @@ def load(board: Account, round_id: int) -> int:
                 by=by,
             )
             made += 3
-        if number == 2:
+        if number == 1:
             # Prices went up: the board allows a little more, with its reason on the record.
             extra = project.allocation_cents // 20
             services.allow_overspend(
