@@ -70,8 +70,10 @@ def load(board: Account, round_id: int) -> int:
         budget = project.allocation_cents * share // 100
         lines = project.lines or [None]
         spent = 0
+        planned = sum(line.amount_cents for line in project.lines) or 1
         for i, line in enumerate(lines):
-            part = budget // len(lines)
+            # Each budget line gets its own share of what is spent, as planned.
+            part = budget * line.amount_cents // planned if line else budget
             if part <= 0:
                 continue
             payee = PAYEES[(number + i) % len(PAYEES)]
