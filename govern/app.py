@@ -67,6 +67,7 @@ def create_app(config: Any = None) -> Flask:
     from .voting.views import bp as voting_bp
     from .finance.report_views import bp as report_bp
     from .finance.public_views import bp as money_bp
+    from .finance.import_views import bp as money_import_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(membership_bp)
@@ -80,6 +81,7 @@ def create_app(config: Any = None) -> Flask:
     app.register_blueprint(report_bp)
     app.register_blueprint(finance_bp)
     app.register_blueprint(money_bp)
+    app.register_blueprint(money_import_bp)
 
     from .errors import init_app as init_errors
 
