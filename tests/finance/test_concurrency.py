@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from flask_babel import force_locale
 import sqlalchemy as sa
 
 from tests.support.database import dispose, fresh_database, migrated_app
@@ -83,7 +84,8 @@ def test_simultaneous_expenditures_never_pass_the_allocation_together(world):
                 services.record_money(project, values, by=by)
                 outcome = "ok"
             except ServiceError as error:
-                outcome = "over" if "over the money" in str(error) else f"error: {error}"
+                with force_locale("en"):
+                    outcome = "over" if "over the money" in str(error.message) else f"error: {error.message}"
             finally:
                 db.session.remove()
         with lock:

@@ -16,6 +16,7 @@ from html.parser import HTMLParser
 from typing import Any
 
 import pytest
+from flask_babel import force_locale
 import sqlalchemy as sa
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -670,7 +671,8 @@ def test_a_double_click_on_import_imports_the_file_once(tmp_path, database_url):
                         importer.import_file(table, choices, by=by, file_sha256=sha, filename="kas.csv")
                         outcome = "ok"
                     except importer.FileRefused as error:
-                        outcome = "again" if "already imported" in str(error.message) else f"refused: {error}"
+                        with force_locale("en"):
+                            outcome = "again" if "already imported" in str(error.message) else f"refused: {error}"
                     except ServiceError as error:
                         outcome = f"error: {error}"
                     finally:
