@@ -17,7 +17,6 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
-from werkzeug.utils import secure_filename
 
 from ..audit import record
 from ..db import utcnow
@@ -25,17 +24,10 @@ from ..extensions import db
 from ..membership.models import Account, Member, MemberStatus, Right, Role, Tier
 from ..services import ServiceError, unit_of_work
 from . import quorum
+from ..documents import MAX_DOCUMENT_BYTES, document_kind, stored_filename
 from .models import AgendaItem, Assembly, AssemblyDocument, AssemblyStatus, Attendance, Proxy
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
-#: Largest document we accept.
-MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
-#: Magic bytes → (content type, file extension). Only these kinds of file are stored.
-DOCUMENT_KINDS: tuple[tuple[bytes, str, str], ...] = (
-    (b"%PDF-", "application/pdf", "pdf"),
-    (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
-    (b"\xff\xd8\xff", "image/jpeg", "jpg"),
-)
 MAX_PROXIES_LIMIT = 10
 BOARD_ROLES = (Role.BOARD,)
 TELLER_ROLES = (Role.TELLER, Role.BOARD)
@@ -333,19 +325,6 @@ def add_vote(
 # --- documents ------------------------------------------------------------------------------------
 
 
-def document_kind(data: bytes) -> tuple[str, str] | None:
-    """(content type, extension) from the file's first bytes, or None when it is not a PDF, PNG or JPEG."""
-    for magic, content_type, extension in DOCUMENT_KINDS:
-        if data.startswith(magic):
-            return content_type, extension
-    return None
-
-
-def _filename(name: str, title: str, extension: str) -> str:
-    stem = secure_filename(name.rsplit(".", 1)[0] if "." in name else name) or secure_filename(title) or "document"
-    return f"{stem[:150]}.{extension}"
-
-
 @unit_of_work
 def add_document(assembly: Assembly, *, by: Account, title: str, filename: str, data: bytes) -> AssemblyDocument:
     _require_board(by)
@@ -365,7 +344,7 @@ def add_document(assembly: Assembly, *, by: Account, title: str, filename: str, 
     digest = hashlib.sha256(data).hexdigest()
     document = AssemblyDocument(
         title=clean_title,
-        filename=_filename(filename or "", clean_title, extension),
+        filename=stored_filename(filename or "", extension, clean_title),
         content_type=content_type,
         size=len(data),
         sha256=digest,

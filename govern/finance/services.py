@@ -24,6 +24,7 @@ from werkzeug.utils import secure_filename
 
 from ..audit.log import record
 from ..budgeting.models import BudgetRound, Party, Proposal, ProposalStatus
+from ..documents import MAX_DOCUMENT_BYTES, document_kind, stored_filename
 from ..extensions import db
 from ..i18n import money
 from ..membership.models import Account, Role
@@ -46,8 +47,6 @@ AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 MAX_AMOUNT_CENTS = 10_000_000_00
 #: Entries dated before this are refused as typing errors.
 EARLIEST_DATE = dt.date(2000, 1, 1)
-MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
-DOCUMENT_KINDS = ((b"%PDF-", "application/pdf", "pdf"), (b"\x89PNG\r\n\x1a\n", "image/png", "png"), (b"\xff\xd8\xff", "image/jpeg", "jpg"))
 BOARD_ROLES = (Role.BOARD,)
 
 
@@ -219,13 +218,6 @@ def _text(value: Any, field: str, limit: int, *, required: bool, message: Any = 
     return text
 
 
-def document_kind(data: bytes) -> tuple[str, str] | None:
-    for magic, content_type, extension in DOCUMENT_KINDS:
-        if data.startswith(magic):
-            return content_type, extension
-    return None
-
-
 @dataclass(frozen=True)
 class Upload:
     filename: str
@@ -241,8 +233,7 @@ def _document(upload: Upload | None) -> MoneyDocument | None:
     if kind is None:
         raise ServiceError(_l("This file is not a PDF, PNG or JPEG. Save it as PDF and try again."), "document")
     content_type, extension = kind
-    stem = upload.filename.rsplit(".", 1)[0] if "." in upload.filename else upload.filename
-    name = f"{(secure_filename(stem) or 'document')[:150]}.{extension}"
+    name = stored_filename(upload.filename, extension)
     document = MoneyDocument(
         filename=name,
         content_type=content_type,
