@@ -3,7 +3,7 @@
     BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/postgres \\
         /work/main/.venv/bin/python bench/vote.py [--members 3000] [--proposals 30] [--workers 4]
         [--worker-class sync] [--threads 4] [--clients 8] [--duplicates 300] [--double 100]
-        [--close-ballots 50000] [--skip-http] [--skip-close] [--profile-close] [--production-hash]
+        [--close-ballots 50000] [--skip-http] [--skip-close] [--profile-close] [--production-hash] [--py-spy FILE]
 
 Part 1, casting (PostgreSQL only). A new database is created next to BENCH_DATABASE_URL
 (or TEST_DATABASE_URL) and dropped afterwards; every migration is applied; the signing
@@ -397,6 +397,25 @@ def append_ceiling(base: str, tmp: Path, writers: int, appends: int = 1600) -> t
             dispose(app)
 
 
+def _start_py_spy(out: str | None, master: int) -> subprocess.Popen[bytes] | None:
+    """Sample gunicorn's workers with py-spy (collapsed stacks) while the timed casts run, if asked."""
+    if not out:
+        return None
+    spy = subprocess.Popen([str(ROOT / ".venv/bin/py-spy"), "record", "--pid", str(master), "--subprocesses", "--nonblocking",
+                            "--rate", "250", "--format", "raw", "--output", out],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1.0)  # py-spy attaches to every worker before the first cast
+    return spy
+
+
+def _stop_py_spy(spy: subprocess.Popen[bytes] | None, out: str | None) -> None:
+    if spy is None:
+        return
+    spy.send_signal(signal.SIGINT)  # py-spy writes its file when interrupted
+    spy.wait(30)
+    print(f"py-spy samples of the workers during the casts: {out}")
+
+
 def percentile(sorted_values: list[float], p: float) -> float:
     if not sorted_values:
         return float("nan")
@@ -489,8 +508,12 @@ def http_part(base: str, args: argparse.Namespace, tmp: Path) -> bool:
                     status, _ = b.request(conn, "POST", f"/votes/{vote_id}/ballot", data)
                     return status, (time.perf_counter() - t) * 1000
 
-                with CpuMeter(app, process.pid) as meter:
-                    elapsed, results = run_pool(args.clients, port, voters, cast)
+                spy = _start_py_spy(args.py_spy, process.pid)
+                try:
+                    with CpuMeter(app, process.pid) as meter:
+                        elapsed, results = run_pool(args.clients, port, voters, cast)
+                finally:
+                    _stop_py_spy(spy, args.py_spy)
                 statuses: dict[int, int] = {}
                 for status, _ in results:
                     statuses[status] = statuses.get(status, 0) + 1
@@ -714,6 +737,8 @@ def main() -> None:
     parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument("--profile-close", action="store_true")
     parser.add_argument("--production-hash", action="store_true")
+    parser.add_argument("--py-spy", metavar="FILE", help="sample the workers during the timed casts with py-spy "
+                        "(pip install py-spy into .venv) and write collapsed stacks to FILE")
     args = parser.parse_args()
     pg = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")
     load = os.getloadavg()[0]
