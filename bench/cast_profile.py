@@ -127,17 +127,23 @@ def run(app: Any, info: dict[str, Any], args: argparse.Namespace) -> None:
     timed = clients[warm:]
     stats.on = True
     wall, cpu = time.perf_counter(), time.process_time()
+    chunks: list[float] = []  # CPU ms per cast in chunks of 50: the machine is shared, the least loaded chunk is the fairest
     if profiler:
         profiler.enable()
-    for client, form in timed:
+    chunk = time.process_time()
+    for i, (client, form) in enumerate(timed, start=1):
         response = client.post(f"/votes/{vote_id}/ballot", data=form)
         assert response.status_code == 303, response.status_code
+        if i % 50 == 0:
+            chunks.append(1000 * (time.process_time() - chunk) / 50)
+            chunk = time.process_time()
     if profiler:
         profiler.disable()
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     stats.on = False
     n = len(timed)
-    print(f"{n} casts one after the other: wall {1000 * wall / n:.2f} ms/cast, CPU here {1000 * cpu / n:.2f} ms/cast, "
+    best = f", best 50 {min(chunks):.2f} ms/cast" if chunks else ""
+    print(f"{n} casts one after the other: wall {1000 * wall / n:.2f} ms/cast, CPU here {1000 * cpu / n:.2f} ms/cast{best}, "
           f"{stats.count / n:.1f} statements/cast (COMMIT included), {1000 * stats.seconds / n:.2f} ms/cast in cursor.execute"
           + ("  [cProfile on: times inflated]" if profiler else ""))
     if args.sql:

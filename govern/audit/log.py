@@ -81,7 +81,15 @@ def format_ts(moment: dt.datetime) -> str:
 
 def _lock_head(session: Any) -> None:
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": ADVISORY_LOCK_KEY})
+        session.execute(_LOCK, {"k": ADVISORY_LOCK_KEY})
+
+
+_LOCK = sa.text("SELECT pg_advisory_xact_lock(:k)")
+
+
+_HEAD = sa.select(AuditEntry.__table__.c.seq, AuditEntry.__table__.c.hash, AuditEntry.__table__.c.ts).order_by(
+    AuditEntry.__table__.c.seq.desc()).limit(1)
+_INSERT = sa.insert(AuditEntry.__table__)
 
 
 def record(
@@ -97,6 +105,11 @@ def record(
     ``actor`` is an account (anything with an ``id``), a string such as "system",
     or None for "system". ``data`` must be canonical JSON (no floats, no huge
     integers); it references members and accounts by id, never by name or e-mail.
+
+    Whatever else the transaction has pending is flushed first, so the append lock
+    is held only for the head read, this one INSERT and the COMMIT. The entry is
+    written with a Core INSERT; the returned ``AuditEntry`` is not attached to the
+    session (``db.session.get(AuditEntry, seq)`` reads it back).
     """
     session = session or db.session
     if actor is None:
@@ -105,10 +118,10 @@ def record(
         actor_ref = actor
     else:
         actor_ref = f"account:{actor.id}"
+    data = dict(data or {})
+    session.flush()
     _lock_head(session)
-    head = session.execute(
-        sa.select(AuditEntry.seq, AuditEntry.hash, AuditEntry.ts).order_by(AuditEntry.seq.desc()).limit(1)
-    ).first()
+    head = session.execute(_HEAD).first()
     seq, prev = (head.seq + 1, head.hash) if head else (1, GENESIS_PREV)
     # Times never go backwards along the record (several app servers may disagree by a few
     # milliseconds): a date range is then a range of sequence numbers.
@@ -122,15 +135,13 @@ def record(
             "actor": actor_ref,
             "type": type,
             "subject": subject,
-            "data": dict(data or {}),
+            "data": data,
         }
     )
-    entry = AuditEntry(
-        seq=seq, body=body, hash=leaf_hash(body), prev=prev, ts=now, actor=actor_ref, type=type, subject=subject
-    )
-    session.add(entry)
-    session.flush([entry])
-    return entry
+    values = {"seq": seq, "body": body, "hash": leaf_hash(body), "prev": prev, "ts": now, "actor": actor_ref,
+              "type": type, "subject": subject}
+    session.execute(_INSERT, values)
+    return AuditEntry(**values)
 
 
 def verify_chain(session: Any, batch: int = 5000) -> tuple[int, int | None, str]:
