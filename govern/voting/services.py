@@ -601,20 +601,62 @@ def _claim_participation(vote_id: int, member_id: int, channel: Channel, account
 _INSERT_BALLOT = sa.insert(Ballot.__table__)
 
 
+def _claim_and_ballot_statement() -> Any:
+    """PostgreSQL: the participation and the ballot in one statement, the ballot only if the claim succeeded.
+
+    WITH claim AS (INSERT INTO participation … ON CONFLICT DO NOTHING RETURNING id)
+    INSERT INTO ballot (…) SELECT … FROM claim RETURNING id
+    """
+    from sqlalchemy.dialects.postgresql import insert
+
+    p, b = Participation.__table__, Ballot.__table__
+    claim = (
+        insert(p)
+        .values(vote_id=sa.bindparam("vote_id", type_=p.c.vote_id.type),
+                member_id=sa.bindparam("member_id", type_=p.c.member_id.type),
+                channel=sa.bindparam("channel", type_=sa.String()),
+                account_id=sa.bindparam("account_id", type_=p.c.account_id.type),
+                created_at=sa.bindparam("created_at", type_=p.c.created_at.type))
+        .on_conflict_do_nothing()
+        .returning(p.c.id)
+        .cte("claim")
+    )
+    columns = ["vote_id", "tracker", "ranking", "weight", "member_id", "cast_at"]
+    row = sa.select(*(sa.bindparam(f"ballot_{c}", type_=b.c[c].type) for c in columns)).select_from(claim)
+    return sa.insert(b).from_select(columns, row).returning(b.c.id)
+
+
+_CLAIM_AND_BALLOT: list[Any] = []
+
+
 def _cast(
     vote_id: int, secret: bool, *, by: Account, member_id: int, name: str, weight: int, channel: Channel,
     ranking: Sequence[str],
 ) -> str:
-    """The writes of a cast, all checks done: participation, ballot, then the record entry (its lock last)."""
-    if not _claim_participation(vote_id, member_id, channel, by.id):
-        # Another delegate or device of the same member was a moment faster: exactly one ballot stands.
-        raise ServiceError(_l("A ballot for %(name)s has already been cast. Each member votes once.", name=name))
+    """The writes of a cast, all checks done: participation, ballot, then the record entry (its lock last).
+
+    The participation's unique constraint decides whether this is the member's first ballot;
+    on PostgreSQL the claim and the ballot go in one statement (the ballot is inserted only
+    when the claim was), elsewhere one after the other.
+    """
     tracker = new_tracker()
-    values: dict[str, Any] = {"vote_id": vote_id, "tracker": tracker, "ranking": list(ranking), "weight": weight,
+    ballot: dict[str, Any] = {"vote_id": vote_id, "tracker": tracker, "ranking": list(ranking), "weight": weight,
                               "member_id": None, "cast_at": None}
     if not secret:  # a roll call: the ballot names its member, on purpose
-        values.update(member_id=member_id, cast_at=utcnow())
-    db.session.execute(_INSERT_BALLOT, values)
+        ballot.update(member_id=member_id, cast_at=utcnow())
+    if db.session.get_bind().dialect.name == "postgresql":
+        if not _CLAIM_AND_BALLOT:
+            _CLAIM_AND_BALLOT.append(_claim_and_ballot_statement())
+        values = {"vote_id": vote_id, "member_id": member_id, "channel": channel.value, "account_id": by.id,
+                  "created_at": utcnow(), **{f"ballot_{k}": v for k, v in ballot.items()}}
+        claimed = db.session.execute(_CLAIM_AND_BALLOT[0], values).first() is not None
+    else:
+        claimed = _claim_participation(vote_id, member_id, channel, by.id)
+        if claimed:
+            db.session.execute(_INSERT_BALLOT, ballot)
+    if not claimed:
+        # Another delegate or device of the same member was a moment faster: exactly one ballot stands.
+        raise ServiceError(_l("A ballot for %(name)s has already been cast. Each member votes once.", name=name))
     record("participation.recorded", actor=by, subject=f"vote:{vote_id}", data={"member": member_id, "channel": channel.value})
     return tracker
 
