@@ -68,6 +68,32 @@ class Statements:
             self.kinds["COMMIT"] += 1
 
 
+class Wire:
+    """Counts the commands libpq sends (psycopg's Python implementation, patched) while ``on``."""
+
+    def __init__(self) -> None:
+        from psycopg.pq import pq_ctypes
+
+        self.on = False
+        self.kinds: Counter[str] = Counter()
+        for name in ("exec_", "exec_params", "exec_prepared", "send_query", "send_query_params", "send_query_prepared",
+                     "send_prepare"):
+            self._wrap(pq_ctypes.PGconn, name)
+
+    def _wrap(self, cls: Any, name: str) -> None:
+        original = getattr(cls, name)
+        wire = self
+
+        def wrapped(pgconn: Any, *args: Any, **kwargs: Any) -> Any:
+            if wire.on:
+                text = args[0] if args and isinstance(args[0], (bytes, str)) else (args[1] if len(args) > 1 else b"")
+                text = text.decode() if isinstance(text, bytes) else str(text)
+                wire.kinds[f"{name}: {' '.join(text.split())[:90]}"] += 1
+            return original(pgconn, *args, **kwargs)
+
+        setattr(cls, name, wrapped)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--members", type=int, default=400)
@@ -75,7 +101,11 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--sql", action="store_true", help="list the statements of the casts")
+    parser.add_argument("--wire", action="store_true", help="count what libpq sends per cast (BEGIN, pings and "
+                        "prepares included); uses psycopg's slower Python implementation")
     args = parser.parse_args()
+    if args.wire:
+        os.environ["PSYCOPG_IMPL"] = "python"  # before psycopg is imported
     base = os.environ.get("TEST_DATABASE_URL") or os.environ.get("BENCH_DATABASE_URL")
     if not base:
         sys.exit("set TEST_DATABASE_URL to a PostgreSQL URL")
@@ -118,6 +148,7 @@ def run(app: Any, info: dict[str, Any], args: argparse.Namespace) -> None:
         clients.append((client, form))
     with app.app_context():
         stats = Statements(db.engine)
+    wire = Wire() if args.wire else None
     # A few casts first, untimed: the first request of a kind compiles statements and templates.
     warm = 10
     for client, form in clients[:warm]:
@@ -126,6 +157,8 @@ def run(app: Any, info: dict[str, Any], args: argparse.Namespace) -> None:
     profiler = cProfile.Profile(time.process_time) if args.profile else None
     timed = clients[warm:]
     stats.on = True
+    if wire:
+        wire.on = True
     wall, cpu = time.perf_counter(), time.process_time()
     chunks: list[float] = []  # CPU ms per cast in chunks of 50: the machine is shared, the least loaded chunk is the fairest
     if profiler:
@@ -141,11 +174,17 @@ def run(app: Any, info: dict[str, Any], args: argparse.Namespace) -> None:
         profiler.disable()
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     stats.on = False
+    if wire:
+        wire.on = False
     n = len(timed)
     best = f", best 50 {min(chunks):.2f} ms/cast" if chunks else ""
     print(f"{n} casts one after the other: wall {1000 * wall / n:.2f} ms/cast, CPU here {1000 * cpu / n:.2f} ms/cast{best}, "
           f"{stats.count / n:.1f} statements/cast (COMMIT included), {1000 * stats.seconds / n:.2f} ms/cast in cursor.execute"
           + ("  [cProfile on: times inflated]" if profiler else ""))
+    if wire:
+        print(f"  libpq messages per cast (each one a round trip, apart from prepares): {sum(wire.kinds.values()) / n:.1f}")
+        for text, count in wire.kinds.most_common():
+            print(f"  {count / n:5.2f} x  {text}")
     if args.sql:
         for statement, count in stats.kinds.most_common():
             print(f"  {count / n:5.2f} x  {statement}")

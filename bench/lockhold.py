@@ -2,11 +2,14 @@
 
 Loaded with ``gunicorn -c bench/lockhold.py``; nothing in the app changes. After each worker
 forks, listeners on every SQLAlchemy engine and session note, per transaction that appends
-to the record (PostgreSQL: ``SELECT pg_advisory_xact_lock``):
+to the record, the statement that takes the lock (``SELECT pg_advisory_xact_lock`` or, since
+the append is one call, ``govern_audit_append``):
 
-- ``wait``: from sending the lock statement to its answer (queueing behind other appends);
-- ``hold``: from the lock's answer to the end of the COMMIT (the head read, the INSERT, the
-  COMMIT with its WAL flush, and any time the worker was not on a CPU meanwhile);
+- ``wait``: from sending that statement to its answer (queueing behind other appends; with
+  ``govern_audit_append`` also the head read and INSERT, which run inside the database);
+- ``hold``: from its answer to the end of the COMMIT (with the separate lock statement: the
+  head read, the INSERT and the COMMIT; with ``govern_audit_append``: the way back to the
+  worker and the COMMIT), including any time the worker was not on a CPU meanwhile;
 - ``commit``: the COMMIT alone (sent → answered), part of ``hold``.
 
 Times are ``time.monotonic()`` (one clock for every process on Linux), so the bench keeps
@@ -24,6 +27,7 @@ from typing import Any
 
 _rows: list[tuple[float, float, float, float]] = []  # (lock sent, lock answered, commit sent, commit answered)
 _pending: dict[str, float] = {}
+_LOCKS, _APPEND = "pg_advisory_xact_lock", "govern_audit_append"
 
 
 def post_fork(server: Any, worker: Any) -> None:
@@ -33,13 +37,13 @@ def post_fork(server: Any, worker: Any) -> None:
 
     @sa.event.listens_for(Engine, "before_cursor_execute")
     def _before(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if "pg_advisory_xact_lock" in statement:
+        if _LOCKS in statement or _APPEND in statement:
             _pending.clear()
             _pending["sent"] = time.monotonic()
 
     @sa.event.listens_for(Engine, "after_cursor_execute")
     def _after(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if "pg_advisory_xact_lock" in statement and "sent" in _pending:
+        if (_LOCKS in statement or _APPEND in statement) and "sent" in _pending:
             _pending["got"] = time.monotonic()
 
     @sa.event.listens_for(Engine, "commit")
