@@ -335,7 +335,7 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def _cpu_seconds(pids: list[int]) -> float:
+def _cpu_seconds(pids: list[int], which: tuple[int, ...] = (11, 12)) -> float:
     """User + system CPU time of these processes (Linux /proc); a process that is gone counts 0."""
     total = 0
     for pid in pids:
@@ -343,7 +343,7 @@ def _cpu_seconds(pids: list[int]) -> float:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
+        total += sum(int(fields[i]) for i in which)  # 11 utime, 12 stime
     return total / TICKS
 
 
@@ -382,6 +382,7 @@ class CpuMeter:
         self.workers = _children(self.master)
         self.db_start = {pid: _cpu_seconds([pid]) for pid in _backends(self.app)}
         self.start = (_cpu_seconds(self.workers), time.process_time())
+        self.app_sys_start = _cpu_seconds(self.workers, (12,))
         self.machine_start = _machine_cpu()
         return self
 
@@ -390,6 +391,8 @@ class CpuMeter:
         #: Every process's CPU on the machine (kernel and interrupts too), and the idle time left.
         self.machine_busy_s, self.machine_idle_s = busy, idle
         self.app_s = _cpu_seconds(self.workers) - self.start[0]
+        #: The workers' time in the kernel (sockets: the client's connections, PostgreSQL), part of app_s.
+        self.app_sys_s = _cpu_seconds(self.workers, (12,)) - self.app_sys_start
         self.client_s = time.process_time() - self.start[1]
         # A backend that started during the run counts whole; one that ended during it is missed (pools keep them).
         self.db_s = sum(_cpu_seconds([pid]) - self.db_start.get(pid, 0.0) for pid in _backends(self.app))
@@ -570,7 +573,7 @@ def http_part(base: str, args: argparse.Namespace, tmp: Path) -> bool:
                       f"({rate / 300:.2f}x the rate, p99 at {p99 / 250:.2f}x the limit)")
                 per = 1000 / max(cast_ok, 1)
                 cpu_ms = (meter.app_s * per, meter.db_s * per, meter.client_s * per)
-                print(f"      CPU per ballot: app (gunicorn workers) {cpu_ms[0]:.1f} ms, PostgreSQL backends {cpu_ms[1]:.1f} ms, "
+                print(f"      CPU per ballot: app (gunicorn workers) {cpu_ms[0]:.1f} ms ({meter.app_sys_s * per:.1f} in the kernel), PostgreSQL backends {cpu_ms[1]:.1f} ms, "
                       f"this client {cpu_ms[2]:.1f} ms; {os.cpu_count()} idle cores would allow at most "
                       f"{os.cpu_count() * 1000 / sum(cpu_ms):.0f} ballots/s on CPU alone")
                 other = meter.machine_busy_s * per - sum(cpu_ms)
