@@ -94,7 +94,7 @@ _HEAD = sa.select(AuditEntry.__table__.c.seq, AuditEntry.__table__.c.hash, Audit
     AuditEntry.__table__.c.seq.desc()).limit(1)
 _INSERT = sa.insert(AuditEntry.__table__)
 #: PostgreSQL: lock, head read, the entry built and hashed around the parts, and its INSERT, in one
-#: statement (the function comes with migration 7c3f1a2b9d10).
+#: statement (the function comes with migration e5a9c0d4b871).
 _APPEND = sa.text(
     "SELECT o_seq, o_prev, o_ts, o_body, o_hash FROM govern_audit_append("
     ":lock, :before_prev, :before_ts, :after_ts, :now, :actor, :type, :subject)"

@@ -3,7 +3,7 @@ lock, reads the head, builds and hashes the entry around the canonical parts the
 sends, and inserts it. The lock is then held for one statement and the COMMIT, not for three
 round trips and the COMMIT. SQLite is unchanged (the application appends there).
 
-Revision ID: 7c3f1a2b9d10
+Revision ID: e5a9c0d4b871
 Revises: 6a1e0c4d7f01
 Create Date: 2026-11-28 09:00:00.000000
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '7c3f1a2b9d10'
+revision = 'e5a9c0d4b871'
 down_revision = '6a1e0c4d7f01'
 branch_labels = None
 depends_on = None
