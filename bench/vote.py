@@ -3,7 +3,7 @@
     BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/postgres \\
         /work/main/.venv/bin/python bench/vote.py [--members 3000] [--proposals 30] [--workers 4]
         [--worker-class sync] [--threads 4] [--clients 8] [--duplicates 300] [--double 100]
-        [--close-ballots 50000] [--skip-http] [--skip-close] [--profile-close] [--production-hash]
+        [--close-ballots 50000] [--skip-http] [--skip-close] [--profile-close] [--production-hash] [--py-spy FILE] [--lock-hold]
 
 Part 1, casting (PostgreSQL only). A new database is created next to BENCH_DATABASE_URL
 (or TEST_DATABASE_URL) and dropped afterwards; every migration is applied; the signing
@@ -290,9 +290,12 @@ def production_env(url: str, tmp: Path) -> dict[str, str]:
     return env
 
 
-def start_gunicorn(env: dict[str, str], port: int, workers: int, worker_class: str, threads: int, log: Path) -> subprocess.Popen[bytes]:
+def start_gunicorn(env: dict[str, str], port: int, workers: int, worker_class: str, threads: int, log: Path,
+                   config: Path | None = None) -> subprocess.Popen[bytes]:
     command = [str(ROOT / ".venv/bin/gunicorn"), "--workers", str(workers), "--worker-class", worker_class,
                "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "--timeout", "60"]
+    if config is not None:
+        command += ["--config", str(config)]
     if worker_class == "gthread":
         command += ["--threads", str(threads)]
     command.append("govern:create_app()")
@@ -332,7 +335,7 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def _cpu_seconds(pids: list[int]) -> float:
+def _cpu_seconds(pids: list[int], which: tuple[int, ...] = (11, 12)) -> float:
     """User + system CPU time of these processes (Linux /proc); a process that is gone counts 0."""
     total = 0
     for pid in pids:
@@ -340,7 +343,7 @@ def _cpu_seconds(pids: list[int]) -> float:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
+        total += sum(int(fields[i]) for i in which)  # 11 utime, 12 stime
     return total / TICKS
 
 
@@ -361,6 +364,14 @@ def _backends(app: Any) -> list[int]:
     return pids
 
 
+def _machine_cpu() -> tuple[float, float]:
+    """(busy, idle) CPU seconds of the whole machine since boot (/proc/stat; iowait counts as idle)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]
+    busy = sum(fields[:8]) - idle  # user nice system idle iowait irq softirq steal
+    return busy / TICKS, idle / TICKS
+
+
 class CpuMeter:
     """CPU seconds spent by gunicorn's workers, by PostgreSQL's backends for our database, and by this client."""
 
@@ -371,10 +382,17 @@ class CpuMeter:
         self.workers = _children(self.master)
         self.db_start = {pid: _cpu_seconds([pid]) for pid in _backends(self.app)}
         self.start = (_cpu_seconds(self.workers), time.process_time())
+        self.app_sys_start = _cpu_seconds(self.workers, (12,))
+        self.machine_start = _machine_cpu()
         return self
 
     def __exit__(self, *exc: Any) -> None:
+        busy, idle = (b - a for a, b in zip(self.machine_start, _machine_cpu()))
+        #: Every process's CPU on the machine (kernel and interrupts too), and the idle time left.
+        self.machine_busy_s, self.machine_idle_s = busy, idle
         self.app_s = _cpu_seconds(self.workers) - self.start[0]
+        #: The workers' time in the kernel (sockets: the client's connections, PostgreSQL), part of app_s.
+        self.app_sys_s = _cpu_seconds(self.workers, (12,)) - self.app_sys_start
         self.client_s = time.process_time() - self.start[1]
         # A backend that started during the run counts whole; one that ended during it is missed (pools keep them).
         self.db_s = sum(_cpu_seconds([pid]) - self.db_start.get(pid, 0.0) for pid in _backends(self.app))
@@ -395,6 +413,44 @@ def append_ceiling(base: str, tmp: Path, writers: int, appends: int = 1600) -> t
                 return _appends(db.engine, appends, writers), _plain_commits(db.engine, appends, writers)
         finally:
             dispose(app)
+
+
+def _start_py_spy(out: str | None, master: int) -> subprocess.Popen[bytes] | None:
+    """Sample gunicorn's workers with py-spy (collapsed stacks) while the timed casts run, if asked."""
+    if not out:
+        return None
+    spy = subprocess.Popen([str(ROOT / ".venv/bin/py-spy"), "record", "--pid", str(master), "--subprocesses", "--nonblocking",
+                            "--rate", "250", "--format", "raw", "--output", out],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1.0)  # py-spy attaches to every worker before the first cast
+    return spy
+
+
+def _stop_py_spy(spy: subprocess.Popen[bytes] | None, out: str | None) -> None:
+    if spy is None:
+        return
+    spy.send_signal(signal.SIGINT)  # py-spy writes its file when interrupted
+    spy.wait(30)
+    print(f"py-spy samples of the workers during the casts: {out}")
+
+
+def _report_lock_hold(folder: Path, window: tuple[float, float]) -> None:
+    """What bench/lockhold.py saw during the timed casts: waits for the append lock and how long it was held."""
+    import json
+
+    rows = [r for f in folder.glob("*.json") for r in json.loads(f.read_text()) if window[0] <= r[0] <= window[1]]
+    if not rows:
+        print("lock hold: no appends seen in the timed window (is the workers' log clean?)")
+        return
+    wait = sorted(1000 * (got - sent) for sent, got, _, _ in rows)
+    hold = sorted(1000 * (done - got) for _, got, _, done in rows)
+    commit = sorted(1000 * (done - sent_commit) for _, _, sent_commit, done in rows)
+    span = window[1] - window[0]
+    mean = sum(hold) / len(hold)
+    print(f"lock hold ({len(rows)} appends in the timed casts): held p50 {percentile(hold, 50):.2f} ms, p99 "
+          f"{percentile(hold, 99):.2f} ms, mean {mean:.2f} ms (COMMIT alone p50 {percentile(commit, 50):.2f} ms, p99 "
+          f"{percentile(commit, 99):.2f} ms); waited for it p50 {percentile(wait, 50):.2f} ms, p99 {percentile(wait, 99):.2f} ms; "
+          f"the lock was held {100 * sum(hold) / 1000 / span:.0f}% of the time: at this hold, at most {1000 / mean:.0f} appends/s")
 
 
 def percentile(sorted_values: list[float], p: float) -> float:
@@ -452,7 +508,13 @@ def http_part(base: str, args: argparse.Namespace, tmp: Path) -> bool:
                   f"(each holds the append lock through its COMMIT); plain INSERT+COMMIT {ceiling[1]:.0f}/s")
             port = free_port()
             log = tmp / "gunicorn.log"
-            process = start_gunicorn(env, port, args.workers, args.worker_class, args.threads, log)
+            config = None
+            if args.lock_hold:
+                env["LOCKHOLD_DIR"] = str(tmp / "lockhold")
+                (tmp / "lockhold").mkdir()
+                config = ROOT / "bench" / "lockhold.py"
+            process = start_gunicorn(env, port, args.workers, args.worker_class, args.threads, log, config)
+            window = (0.0, 0.0)
             try:
                 label = f"gunicorn {args.workers} {args.worker_class} workers" + (
                     f" x {args.threads} threads" if args.worker_class == "gthread" else "")
@@ -489,8 +551,14 @@ def http_part(base: str, args: argparse.Namespace, tmp: Path) -> bool:
                     status, _ = b.request(conn, "POST", f"/votes/{vote_id}/ballot", data)
                     return status, (time.perf_counter() - t) * 1000
 
-                with CpuMeter(app, process.pid) as meter:
-                    elapsed, results = run_pool(args.clients, port, voters, cast)
+                spy = _start_py_spy(args.py_spy, process.pid)
+                try:
+                    with CpuMeter(app, process.pid) as meter:
+                        window = (time.monotonic(), 0.0)
+                        elapsed, results = run_pool(args.clients, port, voters, cast)
+                        window = (window[0], time.monotonic())
+                finally:
+                    _stop_py_spy(spy, args.py_spy)
                 statuses: dict[int, int] = {}
                 for status, _ in results:
                     statuses[status] = statuses.get(status, 0) + 1
@@ -505,9 +573,13 @@ def http_part(base: str, args: argparse.Namespace, tmp: Path) -> bool:
                       f"({rate / 300:.2f}x the rate, p99 at {p99 / 250:.2f}x the limit)")
                 per = 1000 / max(cast_ok, 1)
                 cpu_ms = (meter.app_s * per, meter.db_s * per, meter.client_s * per)
-                print(f"      CPU per ballot: app (gunicorn workers) {cpu_ms[0]:.1f} ms, PostgreSQL backends {cpu_ms[1]:.1f} ms, "
+                print(f"      CPU per ballot: app (gunicorn workers) {cpu_ms[0]:.1f} ms ({meter.app_sys_s * per:.1f} in the kernel), PostgreSQL backends {cpu_ms[1]:.1f} ms, "
                       f"this client {cpu_ms[2]:.1f} ms; {os.cpu_count()} idle cores would allow at most "
                       f"{os.cpu_count() * 1000 / sum(cpu_ms):.0f} ballots/s on CPU alone")
+                other = meter.machine_busy_s * per - sum(cpu_ms)
+                print(f"      the whole machine meanwhile: {meter.machine_busy_s * per:.1f} ms busy per ballot ({other:.1f} ms "
+                      f"outside the three above: kernel, interrupts, PostgreSQL's own processes, other work on the machine), "
+                      f"{100 * meter.machine_idle_s / max(meter.machine_idle_s + meter.machine_busy_s, 1e-9):.0f}% idle")
                 print(f"      ballots/s against the record's serialized appends on this server ({ceiling[0]:.0f}/s): "
                       f"{rate / ceiling[0]:.2f}x; plain INSERT+COMMIT {ceiling[1]:.0f}/s")
                 ok &= cast_ok == len(voters)  # the exit code is about correctness; a missed target is printed
@@ -546,6 +618,8 @@ def http_part(base: str, args: argparse.Namespace, tmp: Path) -> bool:
                 ok &= pair_ok
             finally:
                 stop(process)
+                if args.lock_hold:
+                    _report_lock_hold(tmp / "lockhold", window)
                 tail = [line for line in log.read_text(errors="replace").splitlines() if "Traceback" in line or "Error" in line]
                 if tail:
                     print(f"gunicorn log has {len(tail)} error lines, e.g. {tail[0][:200]}")
@@ -714,6 +788,10 @@ def main() -> None:
     parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument("--profile-close", action="store_true")
     parser.add_argument("--production-hash", action="store_true")
+    parser.add_argument("--lock-hold", action="store_true", help="measure the append lock's waits and holds in the "
+                        "workers during the timed casts (bench/lockhold.py as gunicorn's config)")
+    parser.add_argument("--py-spy", metavar="FILE", help="sample the workers during the timed casts with py-spy "
+                        "(pip install py-spy into .venv) and write collapsed stacks to FILE")
     args = parser.parse_args()
     pg = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")
     load = os.getloadavg()[0]

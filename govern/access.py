@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask import Flask, abort
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from sqlalchemy.orm import lazyload
 
 from .extensions import db, login_manager
 from .membership.models import Account, Right, Role
@@ -29,11 +30,16 @@ def init_app(app: Flask) -> None:
         return {"Role": Role, "Right": Right, "has_role": has_role, "has_right": has_right}
 
 
+_ROLES_ON_DEMAND = lazyload(Account.role_grants)
+
+
 @login_manager.user_loader
 def _load_account(key: str) -> Account | None:
     try:
         account_id, token = key.split(":", 1)
-        account = db.session.get(Account, int(account_id))
+        # Roles are loaded when a page first asks for them, not on every request (a ballot
+        # post never does): the account, its member and tier come in one query.
+        account = db.session.get(Account, int(account_id), options=[_ROLES_ON_DEMAND])
     except ValueError:
         return None
     # A changed password invalidates every session and remember-me cookie of the account.

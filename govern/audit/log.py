@@ -6,6 +6,9 @@ gap-free and ``prev`` always names the real head:
 - PostgreSQL: ``pg_advisory_xact_lock`` taken right before reading the head, held
   until the transaction ends; under READ COMMITTED the head read after the lock
   sees every earlier commit (under REPEATABLE READ it would not; see ARCHITECTURE).
+  Lock, head read, completing and hashing the body and the INSERT are one call of the
+  database function ``govern_audit_append`` (a VOLATILE function: a new snapshot for
+  each statement in it), so the lock is held for that call and the COMMIT only.
 - SQLite: the transaction runs as ``BEGIN IMMEDIATE`` (:func:`govern.db.begin_write`),
   so only one writer at a time holds it.
 The database itself refuses UPDATE and DELETE on the table and refuses an insert
@@ -22,7 +25,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..db import utcnow
+from ..db import UTCDateTime, utcnow
 from ..extensions import db
 from . import canonical
 
@@ -81,7 +84,50 @@ def format_ts(moment: dt.datetime) -> str:
 
 def _lock_head(session: Any) -> None:
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": ADVISORY_LOCK_KEY})
+        session.execute(_LOCK, {"k": ADVISORY_LOCK_KEY})
+
+
+_LOCK = sa.text("SELECT pg_advisory_xact_lock(:k)")
+
+
+_HEAD = sa.select(AuditEntry.__table__.c.seq, AuditEntry.__table__.c.hash, AuditEntry.__table__.c.ts).order_by(
+    AuditEntry.__table__.c.seq.desc()).limit(1)
+_INSERT = sa.insert(AuditEntry.__table__)
+#: PostgreSQL: lock, head read, the entry built and hashed around the parts, and its INSERT, in one
+#: statement (the function comes with migration e5a9c0d4b871).
+_APPEND = sa.text(
+    "SELECT o_seq, o_prev, o_ts, o_body, o_hash FROM govern_audit_append("
+    ":lock, :before_prev, :before_ts, :after_ts, :now, :actor, :type, :subject)"
+).bindparams(
+    sa.bindparam("lock", type_=sa.BigInteger()),
+    sa.bindparam("before_prev", type_=sa.LargeBinary()),
+    sa.bindparam("before_ts", type_=sa.LargeBinary()),
+    sa.bindparam("after_ts", type_=sa.LargeBinary()),
+    sa.bindparam("now", type_=UTCDateTime()),
+    sa.bindparam("actor", type_=sa.String()),
+    sa.bindparam("type", type_=sa.String()),
+    sa.bindparam("subject", type_=sa.String()),
+).columns(o_seq=sa.BigInteger(), o_prev=sa.String(), o_ts=UTCDateTime(), o_body=sa.LargeBinary(), o_hash=sa.String())
+
+
+def body_parts(actor: str, type: str, subject: str | None, data: Mapping[str, Any]) -> tuple[bytes, bytes, bytes]:
+    """The canonical body without its prev, seq and ts, in the three pieces that surround them.
+
+    The body's keys in canonical order are actor, data, prev, seq, subject, ts, type, v, so
+    ``body = before_prev + prev + '","seq":' + seq + before_ts + ts + after_ts`` (:func:`assemble`);
+    a test checks this against :func:`canonical.encode` of the whole entry.
+    """
+    encode = canonical.encode
+    return (
+        b'{"actor":' + encode(actor) + b',"data":' + encode(data) + b',"prev":"',
+        b',"subject":' + encode(subject) + b',"ts":"',
+        b'","type":' + encode(type) + b',"v":' + encode(ENTRY_VERSION) + b"}",
+    )
+
+
+def assemble(parts: tuple[bytes, bytes, bytes], prev: str, seq: int, ts: dt.datetime) -> bytes:
+    before_prev, before_ts, after_ts = parts
+    return before_prev + f'{prev}","seq":{seq}'.encode() + before_ts + format_ts(ts).encode() + after_ts
 
 
 def record(
@@ -97,6 +143,14 @@ def record(
     ``actor`` is an account (anything with an ``id``), a string such as "system",
     or None for "system". ``data`` must be canonical JSON (no floats, no huge
     integers); it references members and accounts by id, never by name or e-mail.
+
+    Whatever else the transaction has pending is flushed first, and the body is
+    encoded (all but its prev, seq and ts) before the append lock is taken. On
+    PostgreSQL one statement then locks, reads the head, completes, hashes and
+    inserts the entry (``govern_audit_append``), so the lock is held for that
+    statement and the COMMIT; on SQLite the application does the same steps inside
+    its ``BEGIN IMMEDIATE``. The returned ``AuditEntry`` is not attached to the
+    session (``db.session.get(AuditEntry, seq)`` reads it back).
     """
     session = session or db.session
     if actor is None:
@@ -105,32 +159,27 @@ def record(
         actor_ref = actor
     else:
         actor_ref = f"account:{actor.id}"
-    _lock_head(session)
-    head = session.execute(
-        sa.select(AuditEntry.seq, AuditEntry.hash, AuditEntry.ts).order_by(AuditEntry.seq.desc()).limit(1)
-    ).first()
-    seq, prev = (head.seq + 1, head.hash) if head else (1, GENESIS_PREV)
+    parts = body_parts(actor_ref, type, subject, dict(data or {}))  # refuses floats and the like before any write
+    session.flush()
     # Times never go backwards along the record (several app servers may disagree by a few
     # milliseconds): a date range is then a range of sequence numbers.
-    now = max(utcnow(), head.ts) if head else utcnow()
-    body = canonical.encode(
-        {
-            "v": ENTRY_VERSION,
-            "seq": seq,
-            "prev": prev,
-            "ts": format_ts(now),
-            "actor": actor_ref,
-            "type": type,
-            "subject": subject,
-            "data": dict(data or {}),
-        }
-    )
-    entry = AuditEntry(
-        seq=seq, body=body, hash=leaf_hash(body), prev=prev, ts=now, actor=actor_ref, type=type, subject=subject
-    )
-    session.add(entry)
-    session.flush([entry])
-    return entry
+    now = utcnow()
+    if session.get_bind().dialect.name == "postgresql":
+        row = session.execute(_APPEND, {
+            "lock": ADVISORY_LOCK_KEY, "before_prev": parts[0], "before_ts": parts[1], "after_ts": parts[2],
+            "now": now, "actor": actor_ref, "type": type, "subject": subject,
+        }).one()
+        return AuditEntry(seq=row.o_seq, body=bytes(row.o_body), hash=row.o_hash, prev=row.o_prev, ts=row.o_ts,
+                          actor=actor_ref, type=type, subject=subject)
+    head = session.execute(_HEAD).first()
+    seq, prev = (head.seq + 1, head.hash) if head else (1, GENESIS_PREV)
+    if head:
+        now = max(now, head.ts)
+    body = assemble(parts, prev, seq, now)
+    values = {"seq": seq, "body": body, "hash": leaf_hash(body), "prev": prev, "ts": now, "actor": actor_ref,
+              "type": type, "subject": subject}
+    session.execute(_INSERT, values)
+    return AuditEntry(**values)
 
 
 def verify_chain(session: Any, batch: int = 5000) -> tuple[int, int | None, str]:

@@ -23,7 +23,7 @@ import hashlib
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -37,7 +37,7 @@ from ..audit.bundle import electorate_digest as bundle_electorate_digest
 from ..audit.checkpoints import make_checkpoint
 from ..audit.log import record
 from ..budgeting.models import BudgetRound, Party, Phase, Proposal, ProposalParty, ProposalStatus
-from ..db import utcnow
+from ..db import UTCDateTime, utcnow
 from ..extensions import db
 from ..membership.models import Account, Member, MemberStatus, Tier
 from ..services import ServiceError, unit_of_work
@@ -427,7 +427,7 @@ def _weight_and_voted(vote: VoteItem, member_id: int) -> tuple[int | None, bool]
     return row[0], row[1] is not None
 
 
-def _closing_time_passed(vote: VoteItem, now: dt.datetime | None = None) -> bool:
+def _closing_time_passed(vote: Any, now: dt.datetime | None = None) -> bool:
     return vote.closes_at is not None and (now or utcnow()) >= vote.closes_at
 
 
@@ -459,31 +459,48 @@ def voters_for(vote: VoteItem, account: Any) -> list[Voter]:
     return result
 
 
-def excluded_options(vote: VoteItem, member_id: int | None) -> dict[str, Any]:
-    """Option key → why this member cannot rank it (conflict of interest)."""
+#: Proposal parties that may not rank their own plan.
+OWN_PARTIES = (Party.PROPOSER, Party.CO_PROPOSER)
+
+
+def excluded_options(vote: Any, member_id: int | None, own: Iterable[int] | None = None) -> dict[str, Any]:
+    """Option key → why this member cannot rank it (conflict of interest).
+
+    ``vote``: a VoteItem or its :class:`BallotFacts`; ``own``: the proposals the member
+    (co-)proposed when already known (:func:`cast_state` reads them with everything else).
+    """
     if member_id is None or vote.kind != VoteKind.BUDGET or not vote.exclude_own:
         return {}
-    own = set(db.session.scalars(
-        sa.select(ProposalParty.proposal_id).where(
-            ProposalParty.member_id == member_id, ProposalParty.party.in_([Party.PROPOSER, Party.CO_PROPOSER])
+    if own is None:
+        own = db.session.scalars(
+            sa.select(ProposalParty.proposal_id).where(
+                ProposalParty.member_id == member_id, ProposalParty.party.in_(OWN_PARTIES)
+            )
         )
-    ))
+    own = set(own)
     reason = _l("You cannot rank a plan that you (co-)proposed.")
     return {o.key: reason for o in vote.options if o.proposal_id in own}
 
 
-def max_ranks(vote: VoteItem) -> int:
+def max_ranks(vote: Any) -> int:
     n = len(vote.options)
     return min(vote.ranks, n) if vote.ranks else n
 
 
-def parse_ranks(vote: VoteItem, member_id: int | None, ranks: Mapping[str, str]) -> list[str]:
-    """Form input {option key: "" or "1".."n"} → option keys in order of preference."""
+def parse_ranks(
+    vote: Any, member_id: int | None, ranks: Mapping[str, str], excluded: Mapping[str, Any] | None = None
+) -> list[str]:
+    """Form input {option key: "" or "1".."n"} → option keys in order of preference.
+
+    ``vote``: a VoteItem or its :class:`BallotFacts`; ``excluded``: :func:`excluded_options`
+    when the caller has it already.
+    """
     keys = {o.key for o in vote.options}
     for key in ranks:
         if key not in keys:
             raise ServiceError(_l("The ballot names an option that is not on it. Reload the page and try again."))
-    excluded = excluded_options(vote, member_id)
+    if excluded is None:
+        excluded = excluded_options(vote, member_id)
     limit = max_ranks(vote)
     chosen: dict[int, str] = {}
     for option in vote.options:
@@ -509,14 +526,16 @@ def parse_ranks(vote: VoteItem, member_id: int | None, ranks: Mapping[str, str])
     return [chosen[p] for p in sorted(chosen)]
 
 
-def parse_choice(vote: VoteItem, choice: str | None) -> list[str]:
+def parse_choice(vote: Any, choice: str | None) -> list[str]:
     """A motion's choice → its ranking (one key)."""
     if choice not in MOTION_OPTIONS:
         raise ServiceError(_l("Choose yes, no or abstain."), "choice")
     return [choice]
 
 
-def check_ranking(vote: VoteItem, member_id: int | None, ranking: Sequence[str]) -> list[str]:
+def check_ranking(
+    vote: Any, member_id: int | None, ranking: Sequence[str], excluded: Mapping[str, Any] | None = None
+) -> list[str]:
     """Validate a ranking given as a list (the review step's hidden fields, an API)."""
     if vote.kind == VoteKind.MOTION:
         if len(ranking) != 1:
@@ -524,7 +543,7 @@ def check_ranking(vote: VoteItem, member_id: int | None, ranking: Sequence[str])
         return parse_choice(vote, ranking[0])
     if len(set(ranking)) != len(ranking):
         raise ServiceError(_l("The ballot names an option twice. Reload the page and try again."))
-    return parse_ranks(vote, member_id, {key: str(i) for i, key in enumerate(ranking, start=1)})
+    return parse_ranks(vote, member_id, {key: str(i) for i, key in enumerate(ranking, start=1)}, excluded)
 
 
 def add_ballot(vote: VoteItem, ranking: Sequence[str], weight: int, member_id: int | None = None) -> Ballot:
@@ -544,28 +563,87 @@ def _refuse_unless_open(vote: VoteItem) -> None:
         raise ServiceError(_l("This vote is closed; no more ballots can be cast."))
 
 
-def _claim_participation(vote: VoteItem, member_id: int, channel: Channel, account_id: int | None) -> bool:
+def _typed(statement: str, **types: Any) -> Any:
+    return sa.text(statement).bindparams(*(sa.bindparam(name, type_=type_) for name, type_ in types.items()))
+
+
+_PARTICIPATION_TYPES: dict[str, Any] = {
+    "vote_id": sa.Integer(), "member_id": sa.Integer(), "channel": sa.String(), "account_id": sa.Integer(),
+    "created_at": UTCDateTime(),
+}
+
+# Written out as text: SQLAlchemy does not cache the compiled form of its dialects' INSERT … ON
+# CONFLICT constructs, and compiling them anew cost more CPU than the rest of the cast's statements.
+#: INSERT … ON CONFLICT DO NOTHING RETURNING id (PostgreSQL and SQLite 3.35+).
+_CLAIM = _typed(
+    "INSERT INTO participation (vote_id, member_id, channel, account_id, created_at) "
+    "VALUES (:vote_id, :member_id, :channel, :account_id, :created_at) ON CONFLICT DO NOTHING RETURNING id",
+    **_PARTICIPATION_TYPES,
+)
+#: PostgreSQL: the participation and the ballot in one statement, the ballot only when the claim succeeded.
+_CLAIM_AND_BALLOT = _typed(
+    "WITH claim AS ("
+    "INSERT INTO participation (vote_id, member_id, channel, account_id, created_at) "
+    "VALUES (:vote_id, :member_id, :channel, :account_id, :created_at) ON CONFLICT DO NOTHING RETURNING id) "
+    "INSERT INTO ballot (vote_id, tracker, ranking, weight, member_id, cast_at) "
+    "SELECT CAST(:vote_id AS INTEGER), CAST(:tracker AS VARCHAR), CAST(:ranking AS JSON), CAST(:weight AS INTEGER), "
+    "CAST(:ballot_member_id AS INTEGER), CAST(:cast_at AS TIMESTAMP WITHOUT TIME ZONE) FROM claim RETURNING id",
+    **_PARTICIPATION_TYPES, tracker=sa.String(), ranking=sa.JSON(), weight=sa.Integer(), ballot_member_id=sa.Integer(),
+    cast_at=UTCDateTime(),
+)
+
+
+def _claim_participation(vote_id: int, member_id: int, channel: Channel, account_id: int | None) -> bool:
     """Insert the participation row unless one exists: True when this call made it.
 
     One statement (INSERT … ON CONFLICT DO NOTHING RETURNING): the unique (vote, member)
     constraint decides a race, and the loser's transaction stays usable for its message.
     """
-    values = {"vote_id": vote.id, "member_id": member_id, "channel": channel.value, "account_id": account_id,
+    values = {"vote_id": vote_id, "member_id": member_id, "channel": channel.value, "account_id": account_id,
               "created_at": utcnow()}
     dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    else:  # pragma: no cover - other databases: a savepoint and the constraint
+    if dialect not in ("postgresql", "sqlite"):  # pragma: no cover - other databases: a savepoint and the constraint
         try:
             with db.session.begin_nested():
                 db.session.execute(sa.insert(Participation).values(**values))
             return True
         except IntegrityError:
             return False
-    statement = insert(Participation).values(**values).on_conflict_do_nothing().returning(Participation.id)
-    return db.session.execute(statement).first() is not None
+    return db.session.execute(_CLAIM, values).first() is not None
+
+
+_INSERT_BALLOT = sa.insert(Ballot.__table__)
+
+
+def _cast(
+    vote_id: int, secret: bool, *, by: Account, member_id: int, name: str, weight: int, channel: Channel,
+    ranking: Sequence[str],
+) -> str:
+    """The writes of a cast, all checks done: participation, ballot, then the record entry (its lock last).
+
+    The participation's unique constraint decides whether this is the member's first ballot;
+    on PostgreSQL the claim and the ballot go in one statement (the ballot is inserted only
+    when the claim was), elsewhere one after the other.
+    """
+    tracker = new_tracker()
+    ballot: dict[str, Any] = {"vote_id": vote_id, "tracker": tracker, "ranking": list(ranking), "weight": weight,
+                              "member_id": None, "cast_at": None}
+    if not secret:  # a roll call: the ballot names its member, on purpose
+        ballot.update(member_id=member_id, cast_at=utcnow())
+    if db.session.get_bind().dialect.name == "postgresql":
+        values = {"vote_id": vote_id, "member_id": member_id, "channel": channel.value, "account_id": by.id,
+                  "created_at": utcnow(), "tracker": tracker, "ranking": ballot["ranking"], "weight": weight,
+                  "ballot_member_id": ballot["member_id"], "cast_at": ballot["cast_at"]}
+        claimed = db.session.execute(_CLAIM_AND_BALLOT, values).first() is not None
+    else:
+        claimed = _claim_participation(vote_id, member_id, channel, by.id)
+        if claimed:
+            db.session.execute(_INSERT_BALLOT, ballot)
+    if not claimed:
+        # Another delegate or device of the same member was a moment faster: exactly one ballot stands.
+        raise ServiceError(_l("A ballot for %(name)s has already been cast. Each member votes once.", name=name))
+    record("participation.recorded", actor=by, subject=f"vote:{vote_id}", data={"member": member_id, "channel": channel.value})
+    return tracker
 
 
 @unit_of_work
@@ -585,19 +663,150 @@ def cast_ballot(
         raise ServiceError(_l("You cannot vote for this member."), "member")
     if voter.reason is not None:
         raise ServiceError(voter.reason, "member")
+    name = voter.member.name
     if voter.voted:
-        raise ServiceError(_l("A ballot for %(name)s has already been cast. Each member votes once.", name=voter.member.name))
+        raise ServiceError(_l("A ballot for %(name)s has already been cast. Each member votes once.", name=name))
     ranking = check_ranking(vote, member_id, ranking)
     channel = Channel.PROXY if voter.via_proxy else Channel.ONLINE
-    if not _claim_participation(vote, member_id, channel, by.id):
-        # Another delegate or device of the same member was a moment faster: exactly one ballot stands.
-        raise ServiceError(
-            _l("A ballot for %(name)s has already been cast. Each member votes once.", name=voter.member.name)
+    return _cast(vote.id, vote.secret, by=by, member_id=member_id, name=name, weight=voter.weight, channel=channel,
+                 ranking=ranking)
+
+
+# --- casting one's own ballot in few statements --------------------------------------------------
+
+
+class BallotOption(NamedTuple):
+    key: str
+    proposal_id: int | None
+
+
+@dataclass(frozen=True)
+class BallotFacts:
+    """What a ballot is checked against that cannot change while the vote is open.
+
+    ``update_vote`` refuses every change once a vote is open, and a vote opens once, so
+    each process keeps these per vote, keyed by its id, opening time and tie-break seed
+    (a different vote never matches, not even one that got a reused id). Duck-types as
+    the vote for :func:`parse_ranks`, :func:`parse_choice`, :func:`check_ranking`,
+    :func:`excluded_options` and :func:`max_ranks`.
+    """
+
+    id: int
+    kind: VoteKind
+    secret: bool
+    ranks: int
+    exclude_own: bool
+    assembly_id: int | None
+    closes_at: dt.datetime | None
+    options: tuple[BallotOption, ...]
+
+    @property
+    def ranked(self) -> bool:
+        return self.kind != VoteKind.MOTION
+
+
+@dataclass(frozen=True)
+class CastState:
+    """One member's position on one vote, read in one query (:func:`cast_state`)."""
+
+    facts: BallotFacts
+    status: VoteStatus
+    #: Weight in the frozen electorate; None: not in it.
+    weight: int | None
+    voted: bool
+    #: Proposals the member (co-)proposed (excluded from its ranking on a budget ballot).
+    own: frozenset[int]
+
+    @property
+    def open(self) -> bool:
+        return self.status == VoteStatus.OPEN and not _closing_time_passed(self.facts)
+
+    @property
+    def can_vote(self) -> bool:
+        """Open, the member is in the frozen electorate and has not voted, and no assembly is involved."""
+        return self.open and self.weight is not None and not self.voted and self.facts.assembly_id is None
+
+    def excluded(self, member_id: int) -> dict[str, Any]:
+        return excluded_options(self.facts, member_id, self.own)
+
+
+_FACTS: dict[tuple[int, Any, Any], BallotFacts] = {}
+_FACTS_KEPT = 256
+
+
+def _cast_state_statement() -> Any:
+    v, e, p, pp = VoteItem.__table__, Elector.__table__, Participation.__table__, ProposalParty.__table__
+    vote_id, member_id = sa.bindparam("vote_id", type_=sa.Integer), sa.bindparam("member_id", type_=sa.Integer)
+    weight = sa.select(e.c.weight).where(e.c.vote_id == vote_id, e.c.member_id == member_id).scalar_subquery()
+    voted = sa.select(p.c.id).where(p.c.vote_id == vote_id, p.c.member_id == member_id).limit(1).scalar_subquery()
+    own = (
+        sa.select(sa.func.aggregate_strings(sa.cast(pp.c.proposal_id, sa.String), ","))
+        .where(pp.c.member_id == member_id, pp.c.party.in_([party.value for party in OWN_PARTIES]))
+        .scalar_subquery()
+    )
+    return sa.select(
+        v.c.status, v.c.opened_at, v.c.tie_break_seed, v.c.kind, v.c.secret, v.c.ranks, v.c.exclude_own,
+        v.c.assembly_id, v.c.closes_at, weight.label("weight"), voted.label("voted"), own.label("own"),
+    ).where(v.c.id == vote_id)
+
+
+#: Built once: a statement object made per request costs more to build and key than to run.
+_CAST_STATE = _cast_state_statement()
+_BALLOT_OPTIONS = (
+    sa.select(VoteOption.__table__.c.key, VoteOption.__table__.c.proposal_id)
+    .where(VoteOption.__table__.c.vote_id == sa.bindparam("vote_id", type_=sa.Integer))
+    .order_by(VoteOption.__table__.c.position, VoteOption.__table__.c.id)
+)
+
+
+def cast_state(vote_id: int, member_id: int) -> CastState | None:
+    """The vote's status, the member's weight in the frozen electorate, whether it has voted and
+    the proposals it (co-)proposed, in one query; the vote's options from this process's
+    :class:`BallotFacts` (read once per vote). None when there is no such vote.
+
+    Nothing is locked: the participation's unique constraint still decides a race.
+    """
+    row = db.session.execute(_CAST_STATE, {"vote_id": vote_id, "member_id": member_id}).first()
+    if row is None:
+        return None
+    key = (vote_id, row.opened_at, row.tie_break_seed)
+    facts = _FACTS.get(key) if row.opened_at is not None else None
+    if facts is None:
+        options = tuple(BallotOption(k, pid) for k, pid in db.session.execute(_BALLOT_OPTIONS, {"vote_id": vote_id}))
+        facts = BallotFacts(
+            id=vote_id, kind=VoteKind(row.kind), secret=bool(row.secret), ranks=row.ranks, exclude_own=bool(row.exclude_own),
+            assembly_id=row.assembly_id, closes_at=row.closes_at, options=options,
         )
-    ballot = add_ballot(vote, ranking, voter.weight, member_id)
-    db.session.flush()
-    record("participation.recorded", actor=by, subject=_subject(vote), data={"member": member_id, "channel": channel.value})
-    return ballot.tracker
+        if row.opened_at is not None and VoteStatus(row.status) != VoteStatus.DRAFT:
+            if len(_FACTS) >= _FACTS_KEPT:
+                _FACTS.clear()
+            _FACTS[key] = facts
+    own = frozenset(int(x) for x in row.own.split(",")) if row.own else frozenset()
+    return CastState(facts=facts, status=VoteStatus(row.status), weight=row.weight, voted=row.voted is not None, own=own)
+
+
+@unit_of_work
+def cast_own_ballot(state: CastState, *, by: Account, ranking: Sequence[str]) -> str:
+    """Cast the ballot of ``by``'s own member from a :func:`cast_state` read earlier in the
+    request (the ballot page's confirm step). Returns the tracker.
+
+    The same rules as :func:`cast_ballot`: open and before the closing time, in the frozen
+    electorate, not voted yet (and the constraint decides a race), no plan of its own
+    ranked. Votes at an assembly (presence, proxies) go through :func:`cast_ballot`.
+    """
+    facts, member_id = state.facts, by.member_id
+    if not state.open:
+        raise ServiceError(_l("This vote is closed; no more ballots can be cast."))
+    if facts.assembly_id is not None:
+        raise ServiceError(_l("You cannot vote for this member."), "member")
+    if state.weight is None:
+        raise ServiceError(_l("You are not on the list of voters for this vote (it was fixed when the vote opened)."), "member")
+    name = by.member.name
+    if state.voted:
+        raise ServiceError(_l("A ballot for %(name)s has already been cast. Each member votes once.", name=name))
+    ranking = check_ranking(facts, member_id, ranking, state.excluded(member_id))
+    return _cast(facts.id, facts.secret, by=by, member_id=member_id, name=name, weight=state.weight,
+                 channel=Channel.ONLINE, ranking=ranking)
 
 
 def mark_participation(vote: VoteItem, *, by: Account, member_id: int, channel: Channel) -> Participation:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -346,7 +346,7 @@ def _message(vote: VoteItem, title: str, text: str, status: int, voters: list[An
     return render_template("voting/message.html", vote=vote, title=title, text=text, voters=voters or []), status
 
 
-def _form_ranks(vote: VoteItem) -> dict[str, str]:
+def _form_ranks(vote: Any) -> dict[str, str]:
     """The ``rank-<key>`` fields as sent, keys unchecked (the service refuses unknown keys)."""
     return {name[5:]: value.strip() for name, value in request.form.items() if name.startswith("rank-")}
 
@@ -405,9 +405,53 @@ def _remember_tracker(vote_id: int, name: str, via_proxy: bool, tracker: str) ->
     session.modified = True
 
 
+def _confirm_own_ballot(vote_id: int) -> Any | None:
+    """The confirm step of a member's own ballot outside an assembly (nearly every ballot cast),
+    with one query before the writes (:func:`services.cast_state`).
+
+    None hands the request to the full path in :func:`ballot`, which answers everything else
+    with its own messages: a proxy, a vote at an assembly, a vote that is not open, a member
+    outside the frozen electorate or who has voted, an expired form, a mistake in the ranking.
+    Nothing is written before that decision.
+    """
+    account = current_user._get_current_object()
+    member_id = account.member_id
+    wanted = request.form.get("member")
+    if wanted not in (None, "") and wanted != str(member_id):
+        return None
+    state = services.cast_state(vote_id, member_id)
+    if state is None or not state.can_vote:
+        return None
+    # CSRFProtect has checked the token of every POST before any view (it marks g.csrf_valid);
+    # the form is built only where that check did not run.
+    if not g.get("csrf_valid") and not ActionForm().validate_on_submit():
+        return None
+    facts = state.facts
+    try:
+        if facts.ranked:
+            ranking = services.parse_ranks(facts, member_id, _form_ranks(facts), state.excluded(member_id))
+        else:
+            ranking = services.parse_choice(facts, (request.form.get("choice") or "").strip())
+    except ServiceError:
+        return None
+    name = account.member.name  # read now: the commit expires loaded rows
+    try:
+        tracker = services.cast_own_ballot(state, by=account, ranking=ranking)
+    except ServiceError as error:  # another device of the same member was a moment faster
+        db.session.rollback()
+        vote = _load(vote_id)
+        return _message(vote, _("Your ballot was not cast"), str(error.message), 409, _voters(vote))
+    _remember_tracker(vote_id, name, False, tracker)
+    return redirect(url_for("voting.done", vote_id=vote_id), 303)
+
+
 @bp.route("/votes/<int:vote_id>/ballot", methods=["GET", "POST"])
 @login_required
 def ballot(vote_id: int) -> Any:
+    if request.method == "POST" and request.form.get("step") == "confirm":
+        cast = _confirm_own_ballot(vote_id)
+        if cast is not None:
+            return cast
     vote = _load(vote_id)
     if vote.status != VoteStatus.OPEN:
         if vote.status == VoteStatus.CLOSED:

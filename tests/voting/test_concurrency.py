@@ -373,3 +373,32 @@ def test_a_refused_cast_writes_nothing(world: World) -> None:
             services.cast_ballot(vote, by=second, member_id=world.organisation, ranking=["no"])
         assert counts() == before
         db.session.remove()
+
+
+@only_postgresql
+@pytest.mark.parametrize("kind", ["motion", "election"])
+def test_when_every_ballot_page_check_passes_the_unique_constraint_decides(
+    world: World, kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The ballot page's confirm step reads the member's state in one query (services.cast_state);
+    every post passes that read before any inserts, so only the constraint stops the repeats."""
+    from govern.voting import services
+
+    vote_id = _open(world, kind)
+    attempts = [a for a in _attempts(world, kind) if a.member in (world.organisation, world.person_member)]
+    jobs = [_http_job(world, vote_id, kind, a) for a in attempts]  # sign-ins happen here, before the gate is set
+    original = services.cast_state
+    gate = threading.Barrier(len(attempts))
+    seen: list[bool] = []
+
+    def state_then_wait(vote: int, member_id: int) -> Any:
+        state = original(vote, member_id)
+        seen.append(state.voted)
+        gate.wait(TIMEOUT)  # nobody inserts until everybody has read "not voted"
+        return state
+
+    monkeypatch.setattr(services, "cast_state", state_then_wait)
+    _run_together(jobs)
+    monkeypatch.setattr(services, "cast_state", original)
+    assert seen == [False] * len(attempts)  # every refusal came from the database
+    _check_outcome(world, vote_id, attempts)
