@@ -4,8 +4,8 @@ sends, and inserts it. The lock is then held for one statement and the COMMIT, n
 round trips and the COMMIT. SQLite is unchanged (the application appends there).
 
 Revision ID: e5a9c0d4b871
-Revises: 6a1e0c4d7f01
-Create Date: 2026-11-28 09:00:00.000000
+Revises: 7c3f5a2e9b10
+Create Date: 2026-11-27 18:00:00.000000
 
 """
 from alembic import op
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'e5a9c0d4b871'
-down_revision = '6a1e0c4d7f01'
+down_revision = '7c3f5a2e9b10'
 branch_labels = None
 depends_on = None
 
