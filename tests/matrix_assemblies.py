@@ -2,7 +2,8 @@
 
 ``{assembly}`` is planned: two agenda items ({agenda_item} has a discussion), a document
 ({assembly_doc}) and a proxy from the "other" organisation to the "lid" member
-({assembly_proxy}; nobody in the matrix gave it, so revoking it is refused with 403).
+({assembly_proxy}; nobody in the matrix gave it and it is not on paper, so revoking it is refused
+with 403, the board included).
 ``{open_assembly}`` is open, with an open secret motion ({paper_vote}) under {open_item}
 and a document {open_doc}. ``{closed_assembly}`` has ended, its minutes not adopted.
 POST rows are chosen so that the service refuses and redirects (a flash message), or
@@ -69,6 +70,10 @@ ROWS: dict[str, tuple[str, str, Any, dict[str, Any] | None]] = {
     "assemblies.check_in": ("POST", "/assemblies/{open_assembly}/check-in", active_member_post, {}),
     "assemblies.attendance": ("GET", "/assemblies/{open_assembly}/attendance", tellers, None),
     "assemblies.teller_check_in": ("POST", "/assemblies/{open_assembly}/attendance", tellers_post, {"member": ""}),
+    # Nobody in the matrix is checked in: every check-out is refused with a message.
+    "assemblies.check_out": ("POST", "/assemblies/{open_assembly}/check-out", active_member_post, {}),
+    "assemblies.teller_check_out": ("POST", "/assemblies/{open_assembly}/attendance/check-out", tellers_post, {"member": ""}),
+    "assemblies.paper_proxy": ("GET", "/assemblies/{assembly}/paper-proxy", board_only, None),
     "assemblies.proxy": ("GET", "/assemblies/{assembly}/proxy", may_vote_at_assemblies, None),
     "assemblies.revoke_proxy": ("POST", "/assemblies/proxies/{assembly_proxy}/revoke", not_the_grantor, {}),
     "assemblies.minutes": ("GET", "/assemblies/{closed_assembly}/minutes", public, None),

@@ -143,6 +143,21 @@ class ProxyForm(FlaskForm):
     holder = SelectField(_l("Who votes for you?"), coerce=int_or_none, validate_choice=False)
 
 
+class PaperProxyForm(FlaskForm):
+    grantor = SelectField(
+        _l("Who gives the proxy?"),
+        description=_l("The member who signed the paper form."),
+        coerce=int_or_none,
+        validate_choice=False,
+    )
+    holder = SelectField(
+        _l("Who votes for them?"),
+        description=_l("The member named on the form. Only members who may vote at general meetings are in the lists."),
+        coerce=int_or_none,
+        validate_choice=False,
+    )
+
+
 class CheckInForm(FlaskForm):
     member = SelectField(_l("Member"), coerce=int_or_none, validate_choice=False)
 

@@ -497,6 +497,34 @@ def check_in(assembly: Assembly, *, by: Account, member_id: int | None = None) -
     return attendance
 
 
+@unit_of_work
+def check_out(assembly: Assembly, *, by: Account, member_id: int | None = None) -> Member:
+    """Undo a check-in: the member leaves (or checks itself out), or a teller fixes a mistake. Ballots cast stay."""
+    lock(assembly)
+    if assembly.status != AssemblyStatus.OPEN:
+        raise ServiceError(_l("Check-out is possible only while the meeting is open."))
+    if member_id is None or member_id == by.member_id:
+        member = by.member
+        method = "self"
+    else:
+        if not is_teller(by):
+            raise ServiceError(_l("Only tellers and the board can check out someone else."))
+        found = db.session.get(Member, member_id) if isinstance(member_id, int) else None
+        if found is None:
+            raise ServiceError(_l("Choose a member from the list."), "member")
+        member = found
+        method = "teller"
+    attendance = db.session.scalar(
+        sa.select(Attendance).where(Attendance.assembly_id == assembly.id, Attendance.member_id == member.id)
+    )
+    if attendance is None:
+        raise ServiceError(_l("%(name)s is not checked in.", name=member.name))
+    db.session.delete(attendance)
+    db.session.flush()
+    record("assembly.checked_out", actor=by, subject=assembly.subject, data={"member": member.id, "method": method})
+    return member
+
+
 # --- proxies (volmacht) -------------------------------------------------------------------------------
 
 
@@ -525,28 +553,55 @@ def _lock_members(*ids: int) -> None:
     db.session.execute(sa.select(Member.id).where(Member.id.in_(sorted(ids))).order_by(Member.id).with_for_update())
 
 
-@unit_of_work
-def give_proxy(assembly: Assembly, *, by: Account, holder_id: int | None) -> Proxy:
-    """The member of ``by`` authorises ``holder_id`` to vote for it at this assembly."""
+def is_paper(proxy: Proxy) -> bool:
+    """A proxy the board recorded from a paper form: made by an account of another member than the grantor."""
+    return proxy.created_by is not None and proxy.created_by.member_id != proxy.grantor_id
+
+
+def _check_proxy(assembly: Assembly, grantor: Member, holder_id: int | None, *, paper: bool) -> Member:
+    """The rules every proxy obeys; returns the holder. ``paper``: the board records it, so the messages name the grantor.
+
+    Takes the assembly lock and holds both members' rows, so the checks cannot be raced.
+    """
     lock(assembly)
     if assembly.status != AssemblyStatus.PLANNED:
         raise ServiceError(_l("Proxies can be given until the meeting opens. Now they are fixed."))
-    grantor = by.member
     if not may_vote_here(grantor):
+        if paper:
+            raise ServiceError(_l("Choose a member who may vote at general meetings."), "grantor")
         raise ServiceError(_l("Only members who may vote at general meetings can give a proxy."))
     holder = db.session.get(Member, holder_id) if isinstance(holder_id, int) else None
     if holder is None or not may_vote_here(holder):
         raise ServiceError(_l("Choose a member who may vote at general meetings."), "holder")
     if holder.id == grantor.id:
+        if paper:
+            raise ServiceError(_l("A member cannot give a proxy to itself. Choose someone else."), "holder")
         raise ServiceError(_l("You cannot give a proxy to yourself."), "holder")
     _lock_members(grantor.id, holder.id)
     existing = live_proxy_given(assembly, grantor.id)
     if existing is not None:
+        if paper:
+            raise ServiceError(
+                _l(
+                    "%(grantor)s has already authorised %(name)s. Revoke that proxy first if they want someone else.",
+                    grantor=grantor.name,
+                    name=existing.holder.name,
+                ),
+                "grantor",
+            )
         raise ServiceError(
             _l("You have already authorised %(name)s. Revoke that proxy first if you want to choose someone else.", name=existing.holder.name),
             "holder",
         )
     if live_proxies_held(assembly, grantor.id):
+        if paper:
+            raise ServiceError(
+                _l(
+                    "%(name)s holds a proxy for another member, so they cannot give their own vote away: proxies cannot be passed on.",
+                    name=grantor.name,
+                ),
+                "grantor",
+            )
         raise ServiceError(
             _l("You hold a proxy for another member, so you cannot give your own vote away: proxies cannot be passed on."),
             "holder",
@@ -566,20 +621,51 @@ def give_proxy(assembly: Assembly, *, by: Account, holder_id: int | None) -> Pro
             ),
             "holder",
         )
+    return holder
+
+
+def _add_proxy(assembly: Assembly, *, by: Account, grantor: Member, holder: Member, paper: bool) -> Proxy:
     proxy = Proxy(assembly_id=assembly.id, grantor_id=grantor.id, holder_id=holder.id, created_by_id=by.id)
     try:
         with db.session.begin_nested():
             db.session.add(proxy)
     except IntegrityError:
+        if paper:
+            raise ServiceError(_l("%(name)s has already given a proxy for this meeting.", name=grantor.name), "grantor") from None
         raise ServiceError(_l("You have already given a proxy for this meeting."), "holder") from None
-    record("assembly.proxy_given", actor=by, subject=assembly.subject, data={"proxy": proxy.id, "grantor": grantor.id, "holder": holder.id})
+    data: dict[str, Any] = {"proxy": proxy.id, "grantor": grantor.id, "holder": holder.id}
+    if paper:
+        data["paper"] = True
+    record("assembly.proxy_given", actor=by, subject=assembly.subject, data=data)
     return proxy
 
 
 @unit_of_work
+def give_proxy(assembly: Assembly, *, by: Account, holder_id: int | None) -> Proxy:
+    """The member of ``by`` authorises ``holder_id`` to vote for it at this assembly."""
+    grantor = by.member
+    holder = _check_proxy(assembly, grantor, holder_id, paper=False)
+    return _add_proxy(assembly, by=by, grantor=grantor, holder=holder, paper=False)
+
+
+@unit_of_work
+def record_paper_proxy(assembly: Assembly, *, by: Account, grantor_id: int | None, holder_id: int | None) -> Proxy:
+    """The board records a proxy a member handed in on paper; the same rules as a proxy given online."""
+    _require_board(by)
+    grantor = db.session.get(Member, grantor_id) if isinstance(grantor_id, int) else None
+    if grantor is None:
+        raise ServiceError(_l("Choose a member who may vote at general meetings."), "grantor")
+    holder = _check_proxy(assembly, grantor, holder_id, paper=True)
+    return _add_proxy(assembly, by=by, grantor=grantor, holder=holder, paper=True)
+
+
+@unit_of_work
 def revoke_proxy(proxy: Proxy, *, by: Account) -> None:
+    """The grantor revokes its proxy; the board may revoke a proxy it recorded from paper. Both only until opening."""
     assembly = db.session.get(Assembly, proxy.assembly_id)
-    if proxy.grantor_id != by.member_id:
+    paper = is_paper(proxy)
+    by_board = proxy.grantor_id != by.member_id
+    if by_board and not (paper and is_board(by)):
         raise ServiceError(_l("Only the member who gave the proxy can revoke it."))
     if proxy.revoked_at is not None:
         raise ServiceError(_l("This proxy is already revoked."))
@@ -588,12 +674,10 @@ def revoke_proxy(proxy: Proxy, *, by: Account) -> None:
     if assembly is None or assembly.status != AssemblyStatus.PLANNED:
         raise ServiceError(_l("The meeting has opened: proxies are fixed now."))
     proxy.revoked_at = utcnow()
-    record(
-        "assembly.proxy_revoked",
-        actor=by,
-        subject=assembly.subject,
-        data={"proxy": proxy.id, "grantor": proxy.grantor_id, "holder": proxy.holder_id},
-    )
+    data: dict[str, Any] = {"proxy": proxy.id, "grantor": proxy.grantor_id, "holder": proxy.holder_id}
+    if paper:
+        data["paper"] = True
+    record("assembly.proxy_revoked", actor=by, subject=assembly.subject, data=data)
 
 
 # --- minutes ---------------------------------------------------------------------------------------------

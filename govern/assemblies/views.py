@@ -17,7 +17,7 @@ from ..membership.models import Right, Role
 from ..services import ServiceError
 from . import models  # noqa: F401 - the tables must be known to the app
 from . import queries, services
-from .forms import ActionForm, AgendaVoteForm, AssemblyForm, CheckInForm, DocumentForm, ItemForm, MinutesForm, ProxyForm
+from .forms import ActionForm, AgendaVoteForm, AssemblyForm, CheckInForm, DocumentForm, ItemForm, MinutesForm, PaperProxyForm, ProxyForm
 from .models import AgendaItem, Assembly, AssemblyDocument, AssemblyStatus, Proxy
 
 bp = Blueprint("assemblies", __name__)
@@ -343,6 +343,16 @@ def check_in(assembly_id: int) -> Any:
     return _back(assembly)
 
 
+@bp.post("/assemblies/<int:assembly_id>/check-out")
+@login_required
+def check_out(assembly_id: int) -> Any:
+    assembly = _load(assembly_id)
+    if not current_user.member.is_active:
+        abort(403)
+    _act(services.check_out, _("You are checked out. A vote you already cast still counts."), assembly)
+    return _back(assembly)
+
+
 @bp.get("/assemblies/<int:assembly_id>/attendance")
 @require_role(*TELLERS)
 def attendance(assembly_id: int) -> str:
@@ -384,6 +394,27 @@ def teller_check_in(assembly_id: int) -> Any:
     return redirect(url_for("assemblies.attendance", assembly_id=assembly.id, q=q or None))
 
 
+@bp.post("/assemblies/<int:assembly_id>/attendance/check-out")
+@require_role(*TELLERS)
+def teller_check_out(assembly_id: int) -> Any:
+    assembly = _load(assembly_id)
+    form = CheckInForm()
+    form.member.choices = []
+    q = request.form.get("q", "")
+    if not form.validate_on_submit():
+        flash(_("The form had expired. Please try again."), "error")
+    elif form.member.data is None:
+        flash(_("Choose a member from the list."), "error")
+    else:
+        try:
+            member = services.check_out(assembly, by=current_user, member_id=form.member.data)
+        except ServiceError as error:
+            flash(error.message, "error")
+        else:
+            flash(_("%(name)s is checked out. A vote already cast still counts.", name=member.name), "success")
+    return redirect(url_for("assemblies.attendance", assembly_id=assembly.id, q=q or None))
+
+
 # --- proxies ------------------------------------------------------------------------------------------
 
 
@@ -419,15 +450,53 @@ def proxy(assembly_id: int) -> Any:
     )
 
 
+@bp.route("/assemblies/<int:assembly_id>/paper-proxy", methods=["GET", "POST"])
+@require_role(*BOARD)
+def paper_proxy(assembly_id: int) -> Any:
+    """The board records a proxy (volmacht) a member handed in on paper."""
+    assembly = _load(assembly_id)
+    form = PaperProxyForm()
+    members = queries.voting_members()
+    form.grantor.choices = [("", _("Choose…"))] + members
+    form.holder.choices = [("", _("Choose…"))] + members
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.record_paper_proxy(
+                assembly, by=current_user, grantor_id=form.grantor.data, holder_id=form.holder.data
+            )
+        except ServiceError as error:
+            show_error(form, error)
+            status = 422
+        else:
+            flash(_("The paper proxy is recorded. The board can revoke it until the meeting opens."), "success")
+            return redirect(url_for("assemblies.paper_proxy", assembly_id=assembly.id))
+    elif request.method == "POST":
+        status = 422
+    return (
+        render_template(
+            "assemblies/paper_proxy.html",
+            assembly=assembly,
+            form=form,
+            proxies=queries.proxies(assembly),
+            is_paper=services.is_paper,
+        ),
+        status,
+    )
+
+
 @bp.post("/assemblies/proxies/<int:proxy_id>/revoke")
 @login_required
 def revoke_proxy(proxy_id: int) -> Any:
     proxy = db.get_or_404(Proxy, proxy_id)
-    if proxy.grantor_id != current_user.member_id:
-        abort(403)
     assembly = db.session.get(Assembly, proxy.assembly_id)
-    _act(services.revoke_proxy, _("Your proxy is revoked. You vote yourself again, or give a new proxy."), proxy)
-    return _back(assembly, "proxy")
+    if proxy.grantor_id == current_user.member_id:
+        _act(services.revoke_proxy, _("Your proxy is revoked. You vote yourself again, or give a new proxy."), proxy)
+        return _back(assembly, "proxy")
+    if not (services.is_board(current_user) and services.is_paper(proxy)):
+        abort(403)
+    _act(services.revoke_proxy, _("The paper proxy is revoked."), proxy)
+    return redirect(url_for("assemblies.paper_proxy", assembly_id=proxy.assembly_id))
 
 
 # --- minutes ------------------------------------------------------------------------------------------

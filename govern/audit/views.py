@@ -21,7 +21,7 @@ from .log import AuditEntry
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
 #: Entry types about people (applications, accounts, roles): shown to the board and auditors only.
-PRIVATE_PREFIXES = ("member.", "account.", "role.", "participation.", "assembly.checked_in", "assembly.proxy_")
+PRIVATE_PREFIXES = ("member.", "account.", "role.", "participation.", "assembly.checked_in", "assembly.checked_out", "assembly.proxy_")
 
 
 def _private_filter() -> Any:
