@@ -373,9 +373,8 @@ def attendance(assembly_id: int) -> str:
     )
 
 
-@bp.post("/assemblies/<int:assembly_id>/attendance")
-@require_role(*TELLERS)
-def teller_check_in(assembly_id: int) -> Any:
+def _teller_action(assembly_id: int, act: Any, no_member: Any) -> Any:
+    """A teller checks a member in or out from the attendance page: ``act(assembly, member_id)`` returns the flash."""
     assembly = _load(assembly_id)
     form = CheckInForm()
     form.member.choices = []
@@ -383,36 +382,33 @@ def teller_check_in(assembly_id: int) -> Any:
     if not form.validate_on_submit():
         flash(_("The form had expired. Please try again."), "error")
     elif form.member.data is None:
-        flash(_("Choose an active member from the list."), "error")
+        flash(no_member, "error")
     else:
         try:
-            attendance = services.check_in(assembly, by=current_user, member_id=form.member.data)
+            flash(act(assembly, form.member.data), "success")
         except ServiceError as error:
             flash(error.message, "error")
-        else:
-            flash(_("%(name)s is checked in.", name=attendance.member.name), "success")
     return redirect(url_for("assemblies.attendance", assembly_id=assembly.id, q=q or None))
+
+
+@bp.post("/assemblies/<int:assembly_id>/attendance")
+@require_role(*TELLERS)
+def teller_check_in(assembly_id: int) -> Any:
+    def act(assembly: Any, member_id: int) -> str:
+        attendance = services.check_in(assembly, by=current_user, member_id=member_id)
+        return _("%(name)s is checked in.", name=attendance.member.name)
+
+    return _teller_action(assembly_id, act, _("Choose an active member from the list."))
 
 
 @bp.post("/assemblies/<int:assembly_id>/attendance/check-out")
 @require_role(*TELLERS)
 def teller_check_out(assembly_id: int) -> Any:
-    assembly = _load(assembly_id)
-    form = CheckInForm()
-    form.member.choices = []
-    q = request.form.get("q", "")
-    if not form.validate_on_submit():
-        flash(_("The form had expired. Please try again."), "error")
-    elif form.member.data is None:
-        flash(_("Choose a member from the list."), "error")
-    else:
-        try:
-            member = services.check_out(assembly, by=current_user, member_id=form.member.data)
-        except ServiceError as error:
-            flash(error.message, "error")
-        else:
-            flash(_("%(name)s is checked out. A vote already cast still counts.", name=member.name), "success")
-    return redirect(url_for("assemblies.attendance", assembly_id=assembly.id, q=q or None))
+    def act(assembly: Any, member_id: int) -> str:
+        member = services.check_out(assembly, by=current_user, member_id=member_id)
+        return _("%(name)s is checked out. A vote already cast still counts.", name=member.name)
+
+    return _teller_action(assembly_id, act, _("Choose a member from the list."))
 
 
 # --- proxies ------------------------------------------------------------------------------------------
