@@ -5,16 +5,21 @@ was made (Amsterdam time) and which part of the record it counts; then rounds an
 the money, corrections, board decisions and open commitments, and how to check it all.
 Tables have right-aligned amounts; every page has its number.
 
-The built-in PDF fonts (Helvetica) are used with the Windows-1252 encoding, which holds
-the euro sign and the accented letters of Dutch, English and most Western European names.
-A character outside it (ş, ł, Arabic script, emoji) is written without its accent where it
-has one, else as "?": the HTML page is the place where every name is shown exactly.
+Fonts: DejaVu Sans (embedded, subset) when the machine has it — Debian's fonts-dejavu-core,
+or a folder named by GOVERN_PDF_FONTS — so names such as Şükrü or Łukasz print exactly;
+a character the font lacks (emoji) becomes "?". Without DejaVu the built-in PDF fonts
+(Helvetica) are used with the Windows-1252 encoding, which holds the euro sign and the
+letters of Dutch, English and most Western European names; other letters lose their
+accent there. The HTML page always shows every name exactly.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import os
 import unicodedata
+from pathlib import Path
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -34,8 +39,37 @@ LINE = (201, 207, 214)
 VERIFY_COMMAND = "python -m govern.audit.verify record.zip --trusted-checkpoint my-saved.note"
 
 
+#: Where Debian keeps DejaVu (package fonts-dejavu-core).
+DEJAVU_DIR = "/usr/share/fonts/truetype/dejavu"
+UNICODE_FONT_FILES = {"sans": "DejaVuSans.ttf", "sans-bold": "DejaVuSans-Bold.ttf", "mono": "DejaVuSansMono.ttf"}
+
+
+@functools.cache
+def unicode_fonts() -> dict[str, Path] | None:
+    """The DejaVu files, from GOVERN_PDF_FONTS or Debian's folder; None when they are not all there."""
+    for folder in (os.environ.get("GOVERN_PDF_FONTS", ""), DEJAVU_DIR):
+        if folder:
+            paths = {key: Path(folder) / name for key, name in UNICODE_FONT_FILES.items()}
+            if all(p.is_file() for p in paths.values()):
+                return paths
+    return None
+
+
+@functools.cache
+def _covered(path: Path) -> frozenset[int]:
+    from fontTools.ttLib import TTFont
+
+    with TTFont(str(path), lazy=True) as font:
+        return frozenset(font.getBestCmap())
+
+
 def pdf_text(text: Any) -> str:
-    """Text the core fonts can show: Windows-1252, accents dropped where a letter has no code there."""
+    """Text the PDF's fonts can show: with DejaVu every character it has (others "?"); with the core
+    fonts Windows-1252, accents dropped where a letter has no code there."""
+    fonts = unicode_fonts()
+    if fonts is not None:
+        covered = _covered(fonts["sans"])
+        return "".join(c if ord(c) in covered or c in "\n\t" else "?" for c in str(text))
     out = []
     for char in str(text):
         try:
@@ -57,13 +91,20 @@ class ReportPDF(FPDF):
     def __init__(self, *, footer_text: str) -> None:
         super().__init__(orientation="portrait", unit="mm", format="A4")
         self.core_fonts_encoding = ENCODING
+        self.sans, self.mono = FONT, "courier"
+        fonts = unicode_fonts()
+        if fonts is not None:
+            self.add_font("govern-sans", "", str(fonts["sans"]))
+            self.add_font("govern-sans", "B", str(fonts["sans-bold"]))
+            self.add_font("govern-mono", "", str(fonts["mono"]))
+            self.sans, self.mono = "govern-sans", "govern-mono"
         self.footer_text = footer_text
         self.set_margins(18, 18, 18)
         self.set_auto_page_break(True, margin=20)
 
     def footer(self) -> None:
         self.set_y(-14)
-        self.set_font(FONT, size=8.5)
+        self.set_font(self.sans, size=8.5)
         self.set_text_color(*MUTED)
         self.cell(self.epw * 0.7, 5, pdf_text(self.footer_text), align="L")
         self.cell(self.epw * 0.3, 5, pdf_text(_("Page %(page)s of %(pages)s", page=self.page_no(), pages="{nb}")), align="R")
@@ -78,21 +119,21 @@ class ReportPDF(FPDF):
             if self.will_page_break(size * 0.5 + 30):
                 self.add_page()
             self.ln(3 if level == 3 else 5)
-        self.set_font(FONT, "B", size)
+        self.set_font(self.sans, "B", size)
         self.set_text_color(*(BRAND if level < 3 else INK))
         self.multi_cell(0, size * 0.5, pdf_text(text), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_text_color(*INK)
         self.ln(1.5)
 
     def para(self, text: str, *, size: float = 10, style: str = "", color: tuple[int, int, int] = INK, link: str = "") -> None:
-        self.set_font(FONT, style, size)
+        self.set_font(self.sans, style, size)
         self.set_text_color(*color)
         self.multi_cell(0, size * 0.5, pdf_text(text), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT, link=link or None)
         self.set_text_color(*INK)
         self.ln(1.5)
 
     def code(self, text: str) -> None:
-        self.set_font("courier", "", 8.5)
+        self.set_font(self.mono, "", 8.5)
         self.multi_cell(0, 4.4, pdf_text(text), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.ln(1.5)
 
@@ -107,7 +148,7 @@ class ReportPDF(FPDF):
         links: Sequence[str | None] | None = None,
     ) -> None:
         """A table: headings repeated on every page, amounts right-aligned, an optional bold total row."""
-        self.set_font(FONT, size=9)
+        self.set_font(self.sans, size=9)
         self.set_draw_color(*LINE)
         with self.table(
             col_widths=tuple(widths),

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from govern.audit.log import AuditEntry
 from govern.finance import report as read, services
 from govern.finance.models import MoneyKind, Project
+from govern.finance import report_pdf
 from govern.finance.report_pdf import pdf_text
 from tests.finance.factories import make_projects, spend
 
@@ -244,7 +245,18 @@ def test_the_pdf_in_dutch(db, client, app, board, tiers, initiative, year, monke
     assert re.search(r"\b1 van \d+\b|\b1 of \d+\b", text)  # page numbers
 
 
-def test_the_pdf_survives_names_outside_its_fonts(db, client, board, tiers, initiative, year):
+@pytest.mark.skipif(report_pdf.unicode_fonts() is None, reason="DejaVu is not on this machine (Debian: fonts-dejavu-core); the fallback is tested below")
+def test_the_pdf_prints_names_exactly_with_dejavu(db, client, board, tiers, initiative, year):
+    make_projects(board, tiers, initiative, titles=("Şükrü's çay bahçesi 🌱", "Łukasz en Zoë"))
+    assert pdf_text("Şükrü's çay 🌱 € ë") == "Şükrü's çay ? € ë"  # only the emoji is missing from the font
+    response = client.get(f"/money/report/{year}.pdf")
+    assert response.status_code == 200
+    text = pdf_text_of(response.data)
+    assert "Şükrü's çay bahçesi ?" in text and "Łukasz en Zoë" in text and "€1,500.50" in text
+
+
+def test_without_dejavu_the_pdf_falls_back_to_the_core_fonts(db, client, board, tiers, initiative, year, monkeypatch):
+    monkeypatch.setattr(report_pdf, "unicode_fonts", lambda: None)
     make_projects(board, tiers, initiative, titles=("Şükrü's çay bahçesi 🌱",))
     assert pdf_text("Şükrü's çay 🌱 € ë") == "Sükrü's çay ? € ë"
     response = client.get(f"/money/report/{year}.pdf")
