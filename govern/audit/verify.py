@@ -150,11 +150,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "money_ok": (
         "Money: {projects} projects, each from a proposal the vote funded with the allocation it recorded; {entries} "
-        "entries, each for one of those projects; {decisions} board decisions; no project uses more than its "
+        "entries, each for one of those projects; board decisions: {decisions}; no project uses more than its "
         "allocation without a board decision; money.json lists exactly these entries and totals "
         "(allocated {allocated}, spent {spent}, open commitments {open}, in cents).",
         "Geld: {projects} projecten, elk uit een voorstel dat de stemming geld gaf, met het vastgelegde bedrag; {entries} "
-        "boekingen, elk voor een van die projecten; {decisions} besluiten van het bestuur; geen project gebruikt meer dan "
+        "boekingen, elk voor een van die projecten; besluiten van het bestuur: {decisions}; geen project gebruikt meer dan "
         "het toegekende bedrag zonder besluit van het bestuur; money.json bevat precies deze boekingen en totalen "
         "(toegekend {allocated}, uitgegeven {spent}, open verplichtingen {open}, in centen).",
     ),
