@@ -159,6 +159,18 @@ class AmountField(StringField):
             raise ValidationError(error.message) from None
 
 
+def _check_day(form: Any, field: Any) -> None:
+    """The service's date rules (not in the future, not before 2000), shown with the other field errors at once."""
+    from ..services import ServiceError
+    from .services import check_date
+
+    if field.data is not None:
+        try:
+            check_date(field.data)
+        except ServiceError as error:
+            raise ValidationError(str(error.message)) from None
+
+
 def _date_required() -> InputRequired:
     return InputRequired(message=_l("Fill in a date, for example 14-03-2026."))
 
@@ -175,7 +187,7 @@ class MoneyForm(FlaskForm):
     booked_on = DayField(
         _l("Date on the invoice or order"),
         description=_l("For example 14-03-2026. Not in the future."),
-        validators=[_date_required()],
+        validators=[_date_required(), _check_day],
     )
     amount = AmountField(
         _l("Amount in euros"),
@@ -245,7 +257,9 @@ class DecisionForm(FlaskForm):
         description=_l("Why the board allows it, and where it was decided. Everyone can read this."),
         validators=[InputRequired(message=_l("Give the reason for the board's decision.")), _max(2000)],
     )
-    decided_on = DayField(_l("Date of the decision"), description=_l("For example 14-09-2026."), validators=[_date_required()])
+    decided_on = DayField(
+        _l("Date of the decision"), description=_l("For example 14-09-2026."), validators=[_date_required(), _check_day]
+    )
 
 
 class ProgressForm(FlaskForm):

@@ -339,6 +339,16 @@ def test_bad_money_input_gets_a_message_next_to_the_field_and_writes_nothing(
     assert count(db, MoneyEntry) == entries and audit_count(db) == entries_audit
 
 
+def test_a_future_date_and_a_bad_amount_are_both_named_at_once(client, auth, db, project, initiative):
+    auth.as_account(initiative)
+    before = (count(db, MoneyEntry), audit_count(db))
+    response = send(client, f"/projects/{project.id}/money/new", money_form(amount="abc", booked_on="2099-01-01"))
+    assert response.status_code == 422
+    assert "Fill in an amount in euros" in field_error(text(response), "amount")
+    assert "The date is in the future" in field_error(text(response), "booked_on")
+    assert (count(db, MoneyEntry), audit_count(db)) == before
+
+
 @pytest.mark.parametrize("content, name", [(b"GIF89a not allowed", "foto.gif"), (b"MZ\x90\x00", "factuur.pdf"), (b"hello", "factuur.txt")])
 def test_a_document_of_the_wrong_type_is_refused(client, auth, db, project, initiative, content, name):
     auth.as_account(initiative)
