@@ -571,7 +571,7 @@ def _check_money(report: Report, bundle: Bundle, entries: list[bytes]) -> None:
     if not trail.projects:
         report.add(True, "money_none")
         return
-    total = sum((p.totals() for p in trail.projects.values()), ledger.Totals())
+    total = ledger.Totals.sum(p.totals() for p in trail.projects.values())
     report.add(
         True, "money_ok", projects=len(trail.projects), entries=len(trail.entries), decisions=trail.decisions,
         allocated=total.allocated, spent=total.spent, open=total.open_commitments,

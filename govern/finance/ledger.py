@@ -66,6 +66,11 @@ class Totals:
             self.open_commitments + other.open_commitments,
         )
 
+    @classmethod
+    def sum(cls, items: Iterable[Totals]) -> Totals:
+        """The totals of several projects (or groups) added up."""
+        return sum(items, cls())
+
     def as_dict(self) -> dict[str, int]:
         return {
             "allocated_cents": self.allocated,

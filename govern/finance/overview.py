@@ -90,10 +90,7 @@ def project_rows(projects: Sequence[Project], totals: dict[int, Totals]) -> list
 
 
 def total(rows: Iterable[ProjectMoney]) -> Totals:
-    out = Totals()
-    for row in rows:
-        out = out + row.totals
-    return out
+    return Totals.sum(row.totals for row in rows)
 
 
 def group_by(rows: Iterable[ProjectMoney], key: Callable[[ProjectMoney], Any], label: Callable[[Any], str]) -> list[Group]:
@@ -222,7 +219,7 @@ def chart(chart_id: str, heading: str, groups: Sequence[Group]) -> Chart:
         height=max(y - ROW_GAP + 4, 1),
         groups=tuple(groups),
         has_extra=any(g.totals.extra for g in groups),
-        total=sum((g.totals for g in groups), Totals()),
+        total=Totals.sum(g.totals for g in groups),
     )
 
 
@@ -452,9 +449,7 @@ def money_document(
             "decisions": decided.get(p.id, []),
             "totals": totals_data(totals[p.id]),
         })
-    overall = Totals()
-    for p in found:
-        overall = overall + totals[p.id]
+    overall = Totals.sum(totals[p.id] for p in found)
     return {
         "format": "govern-money",
         "version": 1,

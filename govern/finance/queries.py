@@ -52,10 +52,7 @@ def projects(round_id: int | None = None, status: str = "") -> list[ProjectRow]:
 
 
 def sum_totals(rows: Sequence[ProjectRow]) -> services.Totals:
-    total = services.Totals()
-    for row in rows:
-        total = total + row.totals
-    return total
+    return services.Totals.sum(row.totals for row in rows)
 
 
 def rounds_with_projects() -> list[BudgetRound]:
@@ -237,13 +234,3 @@ def timeline(project: Project, record: Sequence[AuditEntry], vote: VoteItem | No
                 data = {**data, "vote": vote.id}
         items.append(TimelineItem(kind=kind, day=_day(entry), seq=entry.seq, data=data, doc_day=_iso_day(data)))
     return items
-
-
-def would_pass_ceiling(project: Project, values: services.MoneyInput) -> bool:
-    """Whether the entry, if valid, would take the project past its ceiling (to ask the board for a reason)."""
-    try:
-        clean = services.check_money(project, values)
-    except services.ServiceError:
-        return False
-    current = services.totals(project)
-    return services.in_use_after(current, clean) > current.ceiling

@@ -230,10 +230,7 @@ class RoundMoney:
 
     @property
     def totals(self) -> Totals:
-        total = Totals()
-        for p in self.projects:
-            total = total + p.totals
-        return total
+        return Totals.sum(p.totals for p in self.projects)
 
 
 @dataclass(frozen=True)
@@ -317,10 +314,7 @@ class YearReport:
 
     @property
     def totals(self) -> Totals:
-        total = Totals()
-        for r in self.money:
-            total = total + r.totals
-        return total
+        return Totals.sum(r.totals for r in self.money)
 
     @property
     def allocated_cents(self) -> int:

@@ -301,6 +301,10 @@ def in_use_after(current: Totals, values: MoneyInput) -> int:
     return current.in_use + values.amount_cents
 
 
+class OverCeiling(ServiceError):
+    """The entry would take the project past its ceiling, and no board decision came with it."""
+
+
 def over_message(project: Project, current: Totals, values: MoneyInput) -> Any:
     over = in_use_after(current, values) - current.ceiling
     return _l(
@@ -325,7 +329,7 @@ def _add_entry(
     if after > current.ceiling:
         reason = " ".join((overspend_reason or "").split())
         if not is_board(by) or not reason:
-            raise ServiceError(over_message(project, current, clean), "amount")
+            raise OverCeiling(over_message(project, current, clean), "amount")
         decision = _decide(project, by=by, amount_cents=after - current.ceiling, reason=reason, decided_on=today())
     if document is not None:
         db.session.flush()

@@ -199,7 +199,7 @@ def new_money(project: Project) -> Any:
         except ServiceError as error:
             show_error(form, error)
             refused = True
-            if board and not (reason or "").strip() and error.field == "amount" and queries.would_pass_ceiling(project, values):
+            if board and not (reason or "").strip() and isinstance(error, services.OverCeiling):
                 form.overspend_reason.errors = [
                     _("To allow this as the board, write the reason for the board decision here.")
                 ]
